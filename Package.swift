@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point down only:
+// respaldo -> RespaldoCore -> {Storage, Age, Gzip} -> CryptoPrimitives / C modules.
+let package = Package(
+    name: "respaldo",
+    products: [
+        .executable(name: "respaldo", targets: ["respaldo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
+        .target(name: "Age", dependencies: ["CryptoPrimitives"]),
+        .target(name: "Storage", dependencies: ["CCurl"]),
+        .target(
+            name: "RespaldoCore",
+            dependencies: [
+                "Gzip", "Age", "Storage", "CryptoPrimitives",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "respaldo",
+            dependencies: [
+                "RespaldoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
+        .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "CZlib"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "RespaldoCoreTests", dependencies: ["RespaldoCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: []),
+    ]
+)

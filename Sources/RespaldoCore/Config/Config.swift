@@ -1,0 +1,210 @@
+import Foundation
+
+/// The validated configuration: everything in it has been checked, so the rest of respaldo
+/// never re-validates a key. Built by `Config.load(path:)` (ConfigLoader.swift).
+public struct Config: Sendable {
+    /// The file this configuration came from (used in messages).
+    public var path: String
+    public var localDir: String
+    public var stateDir: String
+    /// IANA zone name; the system's zone when the key is absent.
+    public var timezone: String
+    public var encryption: EncryptionConfig?
+    public var retention: RetentionPolicy
+    public var remotes: [RemoteConfig]
+    public var jobs: [JobConfig]
+    public var notify: NotifyConfig?
+    public var metrics: MetricsConfig?
+
+    public init(
+        path: String, localDir: String, stateDir: String, timezone: String,
+        encryption: EncryptionConfig?, retention: RetentionPolicy, remotes: [RemoteConfig],
+        jobs: [JobConfig], notify: NotifyConfig?, metrics: MetricsConfig?
+    ) {
+        self.path = path
+        self.localDir = localDir
+        self.stateDir = stateDir
+        self.timezone = timezone
+        self.encryption = encryption
+        self.retention = retention
+        self.remotes = remotes
+        self.jobs = jobs
+        self.notify = notify
+        self.metrics = metrics
+    }
+
+    public func job(named name: String) -> JobConfig? { jobs.first { $0.name == name } }
+    public func remote(named name: String) -> RemoteConfig? { remotes.first { $0.name == name } }
+}
+
+public enum EncryptionConfig: Sendable, Equatable {
+    /// age X25519 recipients (`age1…`), from `recipients` and/or `recipients_file`, already
+    /// checked to parse as age recipients.
+    case recipients([String])
+    /// age scrypt: the passphrase file's path (read when a backup runs; it must be private).
+    case passphraseFile(String)
+}
+
+public struct RetentionPolicy: Sendable, Equatable {
+    public var keepLast: Int
+    public var keepDaily: Int
+    public var keepWeekly: Int
+    public var keepMonthly: Int
+    public var keepYearly: Int
+
+    public init(keepLast: Int = 0, keepDaily: Int = 0, keepWeekly: Int = 0, keepMonthly: Int = 0, keepYearly: Int = 0) {
+        self.keepLast = keepLast
+        self.keepDaily = keepDaily
+        self.keepWeekly = keepWeekly
+        self.keepMonthly = keepMonthly
+        self.keepYearly = keepYearly
+    }
+
+    /// No `[retention]` table: keep everything.
+    public var keepsEverything: Bool { keepLast + keepDaily + keepWeekly + keepMonthly + keepYearly == 0 }
+}
+
+public struct RemoteConfig: Sendable, Equatable {
+    public var name: String
+    /// `sftp://user@host:port/path`
+    public var url: String
+    public var identityFile: String
+    public var knownHosts: String?
+    /// base64 SHA-256 of the host key, without the `SHA256:` prefix.
+    public var hostKeySHA256: String?
+    public var retries: Int
+    public var retryDelay: Double
+
+    public init(name: String, url: String, identityFile: String, knownHosts: String?, hostKeySHA256: String?, retries: Int = 4, retryDelay: Double = 5) {
+        self.name = name
+        self.url = url
+        self.identityFile = identityFile
+        self.knownHosts = knownHosts
+        self.hostKeySHA256 = hostKeySHA256
+        self.retries = retries
+        self.retryDelay = retryDelay
+    }
+}
+
+public struct DatabaseSource: Sendable, Equatable {
+    public var database: String
+    public var host: String?
+    public var port: Int?
+    public var user: String?
+    public var dumpArgs: [String]
+    /// A file holding the password; passed to the dump tool through its environment or a
+    /// defaults file, never through argv.
+    public var passwordFile: String?
+
+    public init(database: String, host: String? = nil, port: Int? = nil, user: String? = nil, dumpArgs: [String] = [], passwordFile: String? = nil) {
+        self.database = database
+        self.host = host
+        self.port = port
+        self.user = user
+        self.dumpArgs = dumpArgs
+        self.passwordFile = passwordFile
+    }
+}
+
+public enum SourceConfig: Sendable, Equatable {
+    case postgres(DatabaseSource)
+    case mysql(DatabaseSource)
+    case files(paths: [String])
+    case command(argv: [String])
+
+    public var kind: String {
+        switch self {
+        case .postgres: "postgres"
+        case .mysql: "mysql"
+        case .files: "files"
+        case .command: "command"
+        }
+    }
+
+    /// The artifact's extension before `.gz`: DESIGN.md's storage layout.
+    public var artifactExtension: String {
+        switch self {
+        case .postgres, .mysql: "sql"
+        case .files: "tar"
+        case .command: "dump"
+        }
+    }
+}
+
+public enum SanityMode: String, Sendable, Equatable {
+    case fail, warn
+}
+
+public struct DrillConfig: Sendable, Equatable {
+    public var checks: [String]
+    public var schedule: String?
+    public var host: String?
+    public var port: Int?
+    public var user: String?
+    public var identityFile: String?
+    public var restoreCommand: [String]?
+
+    public init(checks: [String] = [], schedule: String? = nil, host: String? = nil, port: Int? = nil, user: String? = nil, identityFile: String? = nil, restoreCommand: [String]? = nil) {
+        self.checks = checks
+        self.schedule = schedule
+        self.host = host
+        self.port = port
+        self.user = user
+        self.identityFile = identityFile
+        self.restoreCommand = restoreCommand
+    }
+}
+
+public struct JobConfig: Sendable, Equatable {
+    public var name: String
+    /// `"HH:MM"` or 5-field cron; nil for a job that only runs by hand.
+    public var schedule: String?
+    /// Per-job IANA zone overriding the global one.
+    public var timezone: String?
+    public var source: SourceConfig
+    public var compressionLevel: Int
+    public var remotes: [String]
+    public var minBytes: Int64
+    public var maxShrink: Double?
+    public var sanity: SanityMode
+    public var drill: DrillConfig?
+
+    public init(name: String, schedule: String? = nil, timezone: String? = nil, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
+        self.name = name
+        self.schedule = schedule
+        self.timezone = timezone
+        self.source = source
+        self.compressionLevel = compressionLevel
+        self.remotes = remotes
+        self.minBytes = minBytes
+        self.maxShrink = maxShrink
+        self.sanity = sanity
+        self.drill = drill
+    }
+}
+
+public struct NotifyConfig: Sendable, Equatable {
+    public var webhookURL: String?
+    public var smtpURL: String?
+    public var mailFrom: String?
+    public var mailTo: [String]
+    public var smtpCredentialsFile: String?
+    public var pingURL: String?
+    /// Among "failure", "success", "upload_failure", "verify_failure".
+    public var on: [String]
+
+    public init(webhookURL: String? = nil, smtpURL: String? = nil, mailFrom: String? = nil, mailTo: [String] = [], smtpCredentialsFile: String? = nil, pingURL: String? = nil, on: [String] = ["failure"]) {
+        self.webhookURL = webhookURL
+        self.smtpURL = smtpURL
+        self.mailFrom = mailFrom
+        self.mailTo = mailTo
+        self.smtpCredentialsFile = smtpCredentialsFile
+        self.pingURL = pingURL
+        self.on = on
+    }
+}
+
+public struct MetricsConfig: Sendable, Equatable {
+    public var textfile: String
+    public init(textfile: String) { self.textfile = textfile }
+}

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Files under a local folder. Files are created 0600 and folders 0700; a put is
+/// write-to-`.partial`, fsync, rename, fsync of the folder, so a crash at any point leaves
+/// either the old state or the complete new file, never a partial file under the final name.
+public final class LocalStore: Store {
+    public let root: String
+    public let location = "local"
+    /// Read and write size: large enough for throughput, small enough for bounded memory.
+    static let bufferSize = 1 << 20
+
+    public init(root: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+    }
+
+    public func path(of name: String) -> String { name.isEmpty ? root : root + "/" + name }
+
+    public func put(
+        _ name: String, expectedSize: Int64?,
+        reader: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws {
+        try validate(name)
+        let final = path(of: name)
+        let directory = parent(of: final)
+        try makeDirectories(directory)
+        let temporary = final + partialSuffix
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw io("create", temporary) }
+        var published = false
+        defer {
+            if !published { unlink(temporary) }
+        }
+        do {
+            // An older .partial may have had looser bits; O_CREAT's mode applies only to new files.
+            guard fchmod(fd, 0o600) == 0 else { throw io("chmod", temporary) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+            defer { buffer.deallocate() }
+            var total: Int64 = 0
+            while true {
+                let count = try reader(buffer)
+                if count == 0 { break }
+                try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), temporary)
+                total += Int64(count)
+            }
+            if let expectedSize, expectedSize != total {
+                throw StorageError.sizeMismatch(location: location, name: name, expected: expectedSize, actual: total)
+            }
+            guard fsync(fd) == 0 else { throw io("fsync", temporary) }
+            guard close(fd) == 0 else { throw io("close", temporary) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        guard rename(temporary, final) == 0 else { throw io("rename", temporary) }
+        published = true
+        try syncDirectory(directory)
+    }
+
+    public func get(_ name: String, offset: Int64, writer: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try validate(name)
+        let file = path(of: name)
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw StorageError.notFound(location: location, name: name) }
+            throw io("open", file)
+        }
+        defer { close(fd) }
+        if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 { throw io("seek", file) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw io("read", file)
+            }
+            if count == 0 { return }
+            try writer(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    public func list(_ directory: String) throws -> [StoredObject] {
+        try entries(directory).filter { !$0.name.hasSuffix(partialSuffix) }
+    }
+
+    public func partials(_ directory: String) throws -> [StoredObject] {
+        try entries(directory).filter { $0.name.hasSuffix(partialSuffix) }
+    }
+
+    public func size(of name: String) throws -> Int64? {
+        try validate(name)
+        var info = stat()
+        guard stat(path(of: name), &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw io("stat", path(of: name))
+        }
+        return Int64(info.st_size)
+    }
+
+    public func delete(_ name: String) throws {
+        try validate(name)
+        let file = path(of: name)
+        guard unlink(file) == 0 || errno == ENOENT else { throw io("remove", file) }
+        try syncDirectory(parent(of: file))
+    }
+
+    // MARK: - Helpers
+
+    private func entries(_ directory: String) throws -> [StoredObject] {
+        if !directory.isEmpty { try validate(directory) }
+        let folder = path(of: directory)
+        guard let dir = opendir(folder) else {
+            if errno == ENOENT { return [] }
+            throw io("list", folder)
+        }
+        defer { closedir(dir) }
+        var result: [StoredObject] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var info = stat()
+            guard stat(folder + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let relative = directory.isEmpty ? name : directory + "/" + name
+            result.append(StoredObject(name: relative, size: Int64(info.st_size)))
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+
+    private func validate(_ name: String) throws {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+            throw StorageError.invalidName(name)
+        }
+    }
+
+    private func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private func makeDirectories(_ directory: String) throws {
+        var info = stat()
+        if stat(directory, &info) == 0 { return }
+        let up = parent(of: directory)
+        if up != directory { try makeDirectories(up) }
+        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else { throw io("create folder", directory) }
+    }
+
+    private func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw io("open folder", directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw io("fsync folder", directory) }
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ file: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw io("write", file)
+            }
+            offset += written
+        }
+    }
+
+    private func io(_ operation: String, _ path: String) -> StorageError {
+        .io(location: location, operation: operation, path: path, errno: errno)
+    }
+}
