@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import Storage
+
+/// `respaldo backup`: dump -> SHA-256 -> gzip -> age -> SHA-256 -> `.partial` file -> fsync ->
+/// rename -> manifest. The snapshot exists only once its manifest does; on any failure the
+/// temporary files go and every older snapshot stays as it was.
+public struct BackupJob {
+    public let config: Config
+    public let job: JobConfig
+    public let logger: Logger
+    public var showProgress = false
+
+    public init(config: Config, jobName: String, logger: Logger) throws {
+        guard let job = config.job(named: jobName) else {
+            throw RespaldoError.usage("no job named \"\(jobName)\" in \(config.path)")
+        }
+        self.config = config
+        self.job = job
+        self.logger = logger
+    }
+
+    /// Runs the backup under the job's lock; returns the new snapshot's manifest.
+    public func run() throws -> Manifest {
+        let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
+        defer { withExtendedLifetime(lock) {} }
+        let store = LocalStore(root: config.localDir)
+        // Keys first: a missing or unreadable key must fail before anything is dumped.
+        let encryption = try Keys.encryption(config.encryption)
+        let previous = try Catalog.snapshots(in: store, job: job.name).last
+
+        let id = try freshID(in: store)
+        let artifactName = "\(id).\(job.source.artifactExtension).gz" + (encryption == nil ? "" : ".age")
+        let runDirectory = config.stateDir + "/run/\(job.name)"
+        try makePrivateDirectory(runDirectory)
+        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+        let command = try DumpCommand.make(for: job.source, runDirectory: runDirectory)
+        for secret in command.secretFiles { try writeSecret(secret) }
+
+        let started = Date()
+        logger.info("backup \(id) started: \(command.toolName)")
+        let child = try ChildProcess(argv: command.argv, environment: childEnvironment(adding: command.environment))
+        let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
+        defer {
+            child.terminate()
+            child.wait()
+        }
+        let meter = showProgress ? ProgressMeter(label: "\(job.name): dump") : nil
+        defer { meter?.stop() }
+
+        let plain = HashTap(onBytes: progressCallback(meter))
+        let artifact = HashTap()
+        var stages: [any ChunkTransform] = [plain, try GzipCompressStage(level: job.compressionLevel)]
+        if let encryption { stages.append(try AgeEncryptStage(recipients: encryption.recipients)) }
+        stages.append(artifact)
+
+        let sanity = DumpSanity(job: job, previousBytes: previous?.manifest.plain.bytes, logger: logger)
+        let pipeline = Pipeline(onFailure: { child.terminate() })
+        let artifactPath = "\(job.name)/\(artifactName)"
+        do {
+            try pipeline.run(
+                source: { emit in
+                    var total: Int64 = 0
+                    while true {
+                        let chunk = try readChunk(from: child.stdoutFD, tool: command.toolName)
+                        if chunk.isEmpty { break }
+                        total += Int64(chunk.count)
+                        try emit(chunk)
+                    }
+                    // The end of the stream is passed on only once the dump is known good:
+                    // until then nothing downstream can publish the artifact.
+                    let termination = child.wait()
+                    if case let .exited(code) = termination, command.tolerableExitCodes.contains(code) {
+                        if code != 0 { logger.warning("\(command.toolName) exited \(code); the dump is complete but some input changed while it was read") }
+                    } else {
+                        throw SourceError.failed(tool: command.toolName, termination: termination.description, stderrTail: stderr.finalTail())
+                    }
+                    try sanity.check(bytes: total, tool: command.toolName)
+                },
+                transforms: stages,
+                consumer: { next in
+                    try withoutActuallyEscaping(next) { next in
+                        try store.put(artifactPath, expectedSize: nil, reader: ChunkReader(next).fill)
+                    }
+                }
+            )
+        } catch {
+            throw RespaldoError.failed("backup \(id) failed: \(error)")
+        }
+
+        let manifest = Manifest(
+            format: Manifest.formatName, id: id.description, job: job.name, host: hostName(),
+            source: .init(kind: job.source.kind, argv: command.argv),
+            startedAt: rfc3339(started), finishedAt: rfc3339(Date()),
+            plain: .init(bytes: plain.byteCount, sha256: plain.hexDigest),
+            artifact: .init(
+                name: artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
+                compression: "gzip", level: job.compressionLevel,
+                encryption: encryption?.scheme ?? "none", recipients: encryption?.recipientNames ?? []),
+            respaldoVersion: respaldoVersion)
+        do {
+            try store.put("\(job.name)/\(Manifest.fileName(for: id.description))", bytes: try manifest.encoded())
+        } catch {
+            // Without its manifest the artifact is not a snapshot; don't leave it lying around.
+            try? store.delete(artifactPath)
+            throw RespaldoError.failed("backup of job \(job.name) failed writing the manifest: \(error)")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        logger.info("backup \(id) complete: \(formatBytes(plain.byteCount)) dumped, \(formatBytes(artifact.byteCount)) stored, \(String(format: "%.1f", seconds)) s")
+        return manifest
+    }
+
+    /// A snapshot id no file of this job uses yet. Runs are serialized by the job lock, so
+    /// waiting for the next second is enough to make two runs in one second distinct.
+    private func freshID(in store: LocalStore) throws -> SnapshotID {
+        while true {
+            let id = SnapshotID(job: job.name, time: Date())
+            if try !Catalog.idIsTaken(id, in: store) { return id }
+            let fraction = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1)
+            Thread.sleep(forTimeInterval: 1 - fraction + 0.001)
+        }
+    }
+
+    private func writeSecret(_ secret: DumpCommand.SecretFile) throws {
+        let fd = open(secret.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw RespaldoError.failed("cannot create \(secret.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let bytes = Array(secret.contents.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else {
+            throw RespaldoError.failed("cannot write \(secret.path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// The job's dump sanity rules (`min_bytes`, `max_shrink`, `sanity`).
+struct DumpSanity {
+    let job: JobConfig
+    let previousBytes: Int64?
+    let logger: Logger
+
+    func check(bytes: Int64, tool: String) throws {
+        guard bytes > 0 else { throw SourceError.empty(tool: tool) }
+        var problems: [SourceError] = []
+        if bytes < job.minBytes { problems.append(.tooSmall(job: job.name, bytes: bytes, minimum: job.minBytes)) }
+        if let maxShrink = job.maxShrink, let previousBytes, Double(bytes) < Double(previousBytes) * maxShrink {
+            problems.append(.shrank(job: job.name, bytes: bytes, previous: previousBytes, maxShrink: maxShrink))
+        }
+        guard let first = problems.first else { return }
+        if job.sanity == .warn {
+            problems.forEach { logger.warning("\($0) (sanity = \"warn\": kept)") }
+        } else {
+            throw first
+        }
+    }
+}
+
+/// Adapts a pipeline's chunk stream to a Store's pull-style reader.
+final class ChunkReader {
+    private let next: () throws -> [UInt8]?
+    private var chunk: [UInt8] = []
+    private var offset = 0
+
+    init(_ next: @escaping () throws -> [UInt8]?) {
+        self.next = next
+    }
+
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while offset == chunk.count {
+            guard let fresh = try next() else { return 0 }
+            chunk = fresh
+            offset = 0
+        }
+        let count = min(buffer.count, chunk.count - offset)
+        chunk.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
+        }
+        offset += count
+        return count
+    }
+}
+
+func hostName() -> String {
+    ProcessInfo.processInfo.hostName
+}
+
+/// The byte counter a HashTap reports to, when progress is shown.
+func progressCallback(_ meter: ProgressMeter?) -> (@Sendable (Int) -> Void)? {
+    guard let meter else { return nil }
+    return { meter.add($0) }
+}

@@ -1,0 +1,89 @@
+import Age
+import Foundation
+
+/// Turns the configuration's encryption settings and operators' key files into age objects.
+public enum Keys {
+    public struct Encryption {
+        var recipients: [any Recipient]
+        /// What the manifest records: "age" or "age-scrypt".
+        var scheme: String
+        /// Public recipients for the manifest (never a passphrase).
+        var recipientNames: [String]
+    }
+
+    public static func encryption(_ config: EncryptionConfig?) throws -> Encryption? {
+        switch config {
+        case nil:
+            return nil
+        case let .recipients(strings):
+            let recipients = try strings.map { string -> any Recipient in
+                do { return try X25519Recipient(string) } catch {
+                    throw RespaldoError.usage("encryption recipient \(string): \(error)")
+                }
+            }
+            return Encryption(recipients: recipients, scheme: "age", recipientNames: strings)
+        case let .passphraseFile(path):
+            let passphrase = try readPassphrase(path)
+            return Encryption(recipients: [ScryptRecipient(passphrase: passphrase)], scheme: "age-scrypt", recipientNames: [])
+        }
+    }
+
+    /// Identities to decrypt with: those in `identityFile` (age-keygen's format), plus the
+    /// configured passphrase when snapshots are passphrase-encrypted.
+    public static func identities(identityFile: String?, config: Config?) throws -> [any Identity] {
+        var identities: [any Identity] = []
+        if let identityFile {
+            try FileSecurity.checkPrivate(path: identityFile, what: "identity file")
+            guard let text = try? String(contentsOfFile: identityFile, encoding: .utf8) else {
+                throw RespaldoError.usage("identity file \(identityFile) cannot be read")
+            }
+            do {
+                identities += try IdentityFile.parse(text)
+            } catch {
+                throw RespaldoError.usage("identity file \(identityFile): \(error)")
+            }
+        }
+        if case let .passphraseFile(path)? = config?.encryption {
+            identities.append(ScryptIdentity(passphrase: try readPassphrase(path)))
+        }
+        return identities
+    }
+
+    private static func readPassphrase(_ path: String) throws -> [UInt8] {
+        try FileSecurity.checkPrivate(path: path, what: "passphrase file")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RespaldoError.usage("passphrase file \(path) cannot be read")
+        }
+        var bytes = [UInt8](data)
+        while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+        guard !bytes.isEmpty else { throw RespaldoError.usage("passphrase file \(path) is empty") }
+        return bytes
+    }
+}
+
+extension Keys {
+    /// A new X25519 identity in age-keygen's file format, and its public recipient.
+    public static func generateIdentity() -> (fileContents: String, recipient: String) {
+        let identity = X25519Identity.generate()
+        return (identity.keyFileContents(created: Date()), identity.recipient.description)
+    }
+
+    /// Writes a new identity to `path` (created 0600; an existing file is never overwritten)
+    /// and returns its recipient.
+    public static func writeNewIdentity(to path: String) throws -> String {
+        let (contents, recipient) = generateIdentity()
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw RespaldoError.usage("keygen: \(path) already exists; it is not overwritten") }
+            throw RespaldoError.failed("keygen: cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        guard fchmod(fd, 0o600) == 0, write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(path)
+            throw RespaldoError.failed("keygen: cannot write \(path): \(message)")
+        }
+        return recipient
+    }
+}

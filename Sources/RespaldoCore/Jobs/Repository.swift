@@ -1,0 +1,48 @@
+import Foundation
+import Storage
+
+/// The snapshots of one store, as the commands see them.
+public struct Repository {
+    public let store: any Store
+    public let config: Config
+
+    public init(store: any Store, config: Config) {
+        self.store = store
+        self.config = config
+    }
+
+    /// The local backup folder.
+    public static func local(_ config: Config) -> Repository {
+        Repository(store: LocalStore(root: config.localDir), config: config)
+    }
+
+    /// Complete snapshots of `job`, or of every configured job, oldest first within a job.
+    public func snapshots(job: String? = nil) throws -> [Snapshot] {
+        if let job, config.job(named: job) == nil {
+            throw RespaldoError.usage("no job named \"\(job)\" in \(config.path)")
+        }
+        let jobs = job.map { [$0] } ?? config.jobs.map(\.name)
+        return try jobs.flatMap { try Catalog.snapshots(in: store, job: $0) }
+    }
+
+    /// The newest complete snapshot of each job that has one.
+    public func latestSnapshots(job: String? = nil) throws -> [Snapshot] {
+        let all = try snapshots(job: job)
+        return Dictionary(grouping: all, by: \.manifest.job).values.compactMap { $0.last }.sorted { $0.id < $1.id }
+    }
+
+    /// The snapshot named `id`; an error naming it and the store when there is none.
+    public func snapshot(id: String) throws -> Snapshot {
+        guard let parsed = SnapshotID(id) else {
+            throw RespaldoError.usage("\"\(id)\" is not a snapshot id (expected <job>-YYYYMMDDTHHMMSSZ)")
+        }
+        guard let snapshot = try Catalog.snapshot(in: store, id: parsed) else {
+            throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(describe(store)))")
+        }
+        return snapshot
+    }
+
+    private func describe(_ store: any Store) -> String {
+        (store as? LocalStore)?.root ?? store.location
+    }
+}

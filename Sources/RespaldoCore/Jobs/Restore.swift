@@ -1,0 +1,66 @@
+import Age
+import Foundation
+import Logging
+import Storage
+
+/// `respaldo restore`: writes a snapshot's original dump bytes. To a file, they go to a
+/// temporary name that is renamed only after every check passed.
+public struct RestoreJob {
+    public enum Destination {
+        case file(String)
+        case standardOutput
+    }
+
+    public let logger: Logger
+    public var showProgress = false
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func run(_ snapshot: Snapshot, from store: any Store, identities: [any Identity], to destination: Destination) throws {
+        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
+        guard reader.canDecode else {
+            throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE")
+        }
+        let meter = showProgress ? ProgressMeter(label: "restore \(snapshot.id)", total: snapshot.manifest.artifact.bytes) : nil
+        defer { meter?.stop() }
+        do {
+            switch destination {
+            case let .file(path):
+                guard !FileManager.default.fileExists(atPath: path) else {
+                    throw RespaldoError.usage("restore: \(path) already exists; choose another --output")
+                }
+                let url = URL(fileURLWithPath: path)
+                let folder = LocalStore(root: url.deletingLastPathComponent().path)
+                try reader.run(decode: true, meter: meter) { next in
+                    try withoutActuallyEscaping(next) { next in
+                        try folder.put(url.lastPathComponent, expectedSize: snapshot.manifest.plain.bytes, reader: ChunkReader(next).fill)
+                    }
+                }
+            case .standardOutput:
+                try reader.run(decode: true, meter: meter) { next in
+                    while let chunk = try next() { try writeAll(STDOUT_FILENO, chunk) }
+                }
+            }
+        } catch let error as RespaldoError {
+            throw error
+        } catch {
+            logger.error("restore \(snapshot.id) failed: \(error)")
+            throw RespaldoError.failed("restore of \(snapshot.id) from \(store.location) failed: \(error)")
+        }
+        logger.info("restore \(snapshot.id) (\(store.location)): \(formatBytes(snapshot.manifest.plain.bytes)) written, all checks passed")
+    }
+}
+
+private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            throw RespaldoError.failed("writing to standard output: \(String(cString: strerror(errno)))")
+        }
+        offset += written
+    }
+}

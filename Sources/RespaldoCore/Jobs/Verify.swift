@@ -1,0 +1,52 @@
+import Age
+import Foundation
+import Logging
+import Storage
+
+/// The outcome of verifying one snapshot (`respaldo verify --json` prints these).
+public struct VerifyReport: Codable, Sendable {
+    public var id: String
+    public var location: String
+    public var ok: Bool
+    /// True when the plain data was decrypted, decompressed and checked too.
+    public var deep: Bool
+    public var problems: [String]
+
+    public init(id: String, location: String, ok: Bool, deep: Bool, problems: [String]) {
+        self.id = id
+        self.location = location
+        self.ok = ok
+        self.deep = deep
+        self.problems = problems
+    }
+}
+
+public struct VerifyJob {
+    public let logger: Logger
+    public var showProgress = false
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Checks one snapshot; never throws: every problem goes into the report.
+    public func verify(_ snapshot: Snapshot, in store: any Store, identities: [any Identity]) -> VerifyReport {
+        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
+        let deep = reader.canDecode
+        let meter = showProgress ? ProgressMeter(label: "verify \(snapshot.id)", total: snapshot.manifest.artifact.bytes) : nil
+        var problems: [String] = []
+        do {
+            try reader.run(decode: deep, meter: meter) { next in while try next() != nil {} }
+        } catch {
+            problems.append("\(error)")
+        }
+        meter?.stop()
+        let report = VerifyReport(id: snapshot.id, location: store.location, ok: problems.isEmpty, deep: deep, problems: problems)
+        if report.ok {
+            logger.info("verify \(snapshot.id) (\(store.location)): ok\(deep ? ", plain data checked" : ", artifact checked")")
+        } else {
+            logger.error("verify \(snapshot.id) (\(store.location)): \(problems.joined(separator: "; "))")
+        }
+        return report
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// One stage of a pipeline: takes a chunk, returns what it produces (possibly nothing, possibly
+/// the same array: arrays are copy-on-write, so a pass-through costs no copy).
+protocol ChunkTransform: AnyObject {
+    func process(_ chunk: [UInt8]) throws -> [UInt8]
+    /// Called once after the last chunk; returns any remaining output.
+    func finish() throws -> [UInt8]
+}
+
+/// Runs source -> transforms... -> consumer with every stage on its own thread, joined by
+/// bounded queues, so compression, encryption, hashing and writing overlap. The first error
+/// of any stage cancels every other stage and is what `run` throws.
+final class Pipeline: @unchecked Sendable {
+    /// Queued chunks per link: with 256 KiB chunks, a few MiB in flight in all.
+    static let queueDepth = 4
+    static let chunkSize = 256 * 1024
+
+    private let lock = NSLock()
+    private var firstError: (any Error)?
+    private var queues: [BoundedQueue<[UInt8]>] = []
+    private let onFailure: @Sendable () -> Void
+
+    /// `onFailure` runs once, at the first failure, from the failing thread: the place to stop
+    /// a dump process that might otherwise keep a stage blocked in read().
+    init(onFailure: @escaping @Sendable () -> Void = {}) {
+        self.onFailure = onFailure
+    }
+
+    /// `source` runs on its own thread, handing each chunk to `emit`; it should return only once
+    /// its input is known good (e.g. the dump exited 0), and throw otherwise.
+    /// `consumer` runs on the calling thread, pulling the last stage's output through `next`.
+    func run(
+        source: @escaping (_ emit: ([UInt8]) throws -> Void) throws -> Void,
+        transforms: [any ChunkTransform],
+        consumer: (_ next: () throws -> [UInt8]?) throws -> Void
+    ) throws {
+        queues = (0...transforms.count).map { _ in BoundedQueue<[UInt8]>(capacity: Self.queueDepth) }
+        let group = DispatchGroup()
+        let unchecked = UncheckedSendable(value: (source, transforms))
+
+        start(group) { [queues] in
+            try unchecked.value.0 { chunk in
+                if !chunk.isEmpty { try queues[0].put(chunk) }
+            }
+            queues[0].close()
+        }
+        for index in transforms.indices {
+            start(group) { [queues] in
+                let transform = unchecked.value.1[index]
+                while let chunk = try queues[index].take() {
+                    let out = try transform.process(chunk)
+                    if !out.isEmpty { try queues[index + 1].put(out) }
+                }
+                let tail = try transform.finish()
+                if !tail.isEmpty { try queues[index + 1].put(tail) }
+                queues[index + 1].close()
+            }
+        }
+        let last = queues[transforms.count]
+        do {
+            try consumer { try last.take() }
+            // A consumer that stops early has not seen the end; drain so that any error that
+            // ends the stream still surfaces.
+            while try last.take() != nil {}
+        } catch {
+            fail(error)
+        }
+        group.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        if let firstError { throw firstError }
+    }
+
+    private func start(_ group: DispatchGroup, _ body: @escaping @Sendable () throws -> Void) {
+        group.enter()
+        let thread = Thread { [self] in
+            do { try body() } catch { fail(error) }
+            group.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func fail(_ error: any Error) {
+        lock.lock()
+        let isFirst = firstError == nil && !(error is PipelineCancelled)
+        if isFirst { firstError = error }
+        let queues = self.queues
+        lock.unlock()
+        guard isFirst else { return }
+        onFailure()
+        queues.forEach { $0.cancel() }
+    }
+}
+
+/// Hands a value to exactly one other thread. Sound only because every stage's objects are
+/// used by that stage's thread alone once the pipeline starts.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}

@@ -1,0 +1,134 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with posix_spawn: argv as given (no shell), its own environment,
+/// stdin from /dev/null or a given descriptor, stdout and stderr as pipes.
+final class ChildProcess: @unchecked Sendable {
+    enum Termination: Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+
+        var description: String {
+            switch self {
+            case let .exited(code): "exit status \(code)"
+            case let .signaled(signal): "killed by signal \(signal)"
+            }
+        }
+    }
+
+    let pid: pid_t
+    let argv: [String]
+    /// Read end of the child's stdout (or -1 when stdout was not piped).
+    let stdoutFD: Int32
+    /// Read end of the child's stderr.
+    let stderrFD: Int32
+    /// Write end of the child's stdin when `pipeStdin` was asked for, else -1.
+    private(set) var stdinFD: Int32
+    private let lock = NSLock()
+    private var termination: Termination?
+
+    /// Starts `argv[0]` (looked up in PATH when it has no slash).
+    init(argv: [String], environment: [String: String], pipeStdin: Bool = false, pipeStdout: Bool = true) throws {
+        precondition(!argv.isEmpty)
+        self.argv = argv
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
+        guard Self.makePipe(&errPipe) else { throw SourceError.spawn(argv[0], errno) }
+        if pipeStdout, !Self.makePipe(&outPipe) { throw SourceError.spawn(argv[0], errno) }
+        if pipeStdin, !Self.makePipe(&inPipe) { throw SourceError.spawn(argv[0], errno) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if pipeStdin {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        if pipeStdout { posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1) }
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The daemon may block or ignore signals; the dump tool must start with defaults.
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgv.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgv, cEnv)
+        // The child holds its own copies now.
+        for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
+        guard status == 0 else {
+            for fd in [outPipe[0], errPipe[0], inPipe[1]] where fd >= 0 { close(fd) }
+            throw SourceError.spawn(argv[0], status)
+        }
+        self.pid = pid
+        self.stdoutFD = outPipe[0]
+        self.stderrFD = errPipe[0]
+        self.stdinFD = inPipe[1]
+    }
+
+    /// A pipe whose ends close on exec, so no other child inherits them (the child gets its
+    /// copies through dup2, which clears the flag). Glibc's pipe2 is not visible to Swift.
+    private static func makePipe(_ fds: inout [Int32]) -> Bool {
+        guard pipe(&fds) == 0 else { return false }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+
+    deinit {
+        for fd in [stdoutFD, stderrFD, stdinFD] where fd >= 0 { close(fd) }
+    }
+
+    /// Closes our end of the child's stdin, so it sees end of input.
+    func closeStdin() {
+        if stdinFD >= 0 {
+            close(stdinFD)
+            stdinFD = -1
+        }
+    }
+
+    /// Waits for the child to end (once; later calls return the same result).
+    @discardableResult
+    func wait() -> Termination {
+        lock.lock()
+        defer { lock.unlock() }
+        if let termination { return termination }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS are macros; these are their definitions.
+        let result: Termination = (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
+        termination = result
+        return result
+    }
+
+    /// Asks the child to stop; harmless when it already ended (not yet reaped, the pid is ours).
+    func terminate() {
+        lock.lock()
+        defer { lock.unlock() }
+        if termination == nil { kill(pid, SIGTERM) }
+    }
+}
+
+/// The environment a dump tool inherits: ours, minus anything that could leak a secret of
+/// respaldo's own, plus what the source adds.
+func childEnvironment(adding extra: [String: String]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"] {
+        env.removeValue(forKey: key)
+    }
+    env.merge(extra) { _, new in new }
+    return env
+}

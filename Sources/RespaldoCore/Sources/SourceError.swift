@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Failures of a dump source. Each names the tool and what it did.
+public enum SourceError: Error, CustomStringConvertible {
+    case spawn(String, Int32)
+    case failed(tool: String, termination: String, stderrTail: String)
+    case empty(tool: String)
+    case read(tool: String, Int32)
+    case tooSmall(job: String, bytes: Int64, minimum: Int64)
+    case shrank(job: String, bytes: Int64, previous: Int64, maxShrink: Double)
+    case secretFile(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .spawn(tool, code):
+            "cannot start \(tool): \(String(cString: strerror(code)))"
+        case let .failed(tool, termination, tail):
+            "\(tool) failed (\(termination))" + (tail.isEmpty ? "" : ": \(tail)")
+        case let .empty(tool):
+            "\(tool) wrote no output: an empty dump is never a backup"
+        case let .read(tool, code):
+            "reading the output of \(tool): \(String(cString: strerror(code)))"
+        case let .tooSmall(job, bytes, minimum):
+            "job \(job): the dump is \(bytes) bytes, less than min_bytes = \(minimum)"
+        case let .shrank(job, bytes, previous, maxShrink):
+            "job \(job): the dump is \(bytes) bytes, less than max_shrink = \(maxShrink) of the previous snapshot's \(previous) bytes"
+        case let .secretFile(path, reason):
+            "password file \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import RespaldoCore
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run jobs now (all if none is named); prints each new snapshot id.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Jobs to run.")
+    var jobs: [String] = []
+
+    @Flag(help: "Keep the snapshot local only.")
+    var noUpload = false
+
+    func run() throws {
+        let config = try global.loadConfig()
+        let names = jobs.isEmpty ? config.jobs.map(\.name) : jobs
+        guard !names.isEmpty else { throw RespaldoError.usage("\(config.path) defines no jobs") }
+        // Every name is checked before anything runs: a typo must not leave half the jobs done.
+        var backups: [BackupJob] = []
+        for name in names {
+            var job = try BackupJob(config: config, jobName: name, logger: logger)
+            job.showProgress = ProgressMeter.isWanted
+            backups.append(job)
+        }
+        var failures: [RespaldoError] = []
+        for backup in backups {
+            do {
+                let manifest = try backup.run()
+                emit(manifest.id)
+            } catch let error as RespaldoError {
+                if backups.count > 1 { logger.error("\(error)") }
+                failures.append(error)
+            }
+        }
+        if backups.count == 1, let only = failures.first { throw only }
+        // Each failure was logged as it happened; a real failure outranks a held lock.
+        if failures.contains(where: { $0.exitStatus != 75 }) {
+            throw RespaldoError.failed("\(failures.count) of \(backups.count) backups failed")
+        }
+        if let locked = failures.first { throw locked }
+    }
+}

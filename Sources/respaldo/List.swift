@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import RespaldoCore
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List complete snapshots with sizes, time and where they are stored.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Only this job's snapshots.")
+    var job: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    struct Entry: Encodable {
+        var id: String
+        var job: String
+        var startedAt: String
+        var finishedAt: String
+        var plainBytes: Int64
+        var artifactBytes: Int64
+        var artifact: String
+        var encrypted: Bool
+        var encryption: String
+        var locations: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case id, job, artifact, encrypted, encryption, locations
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+            case plainBytes = "plain_bytes"
+            case artifactBytes = "artifact_bytes"
+        }
+    }
+
+    func run() throws {
+        let config = try global.loadConfig()
+        let entries = try Repository.local(config).snapshots(job: job).map { snapshot in
+            let m = snapshot.manifest
+            return Entry(id: m.id, job: m.job, startedAt: m.startedAt, finishedAt: m.finishedAt,
+                         plainBytes: m.plain.bytes, artifactBytes: m.artifact.bytes, artifact: m.artifact.name,
+                         encrypted: m.isEncrypted, encryption: m.artifact.encryption, locations: [snapshot.location])
+        }
+        if json {
+            try printJSON(entries)
+            return
+        }
+        guard !entries.isEmpty else {
+            emit("no snapshots")
+            return
+        }
+        let rows = [["ID", "FINISHED", "DUMP", "STORED", "ENCRYPTION", "WHERE"]] + entries.map {
+            [$0.id, $0.finishedAt, formatBytes($0.plainBytes), formatBytes($0.artifactBytes), $0.encryption, $0.locations.joined(separator: ",")]
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            emit(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RespaldoCore
+
+struct Respaldo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "respaldo",
+        abstract: "Scheduled, compressed, encrypted backups with proof that they restore.",
+        version: respaldoVersion,
+        subcommands: [Backup.self, List.self, Verify.self, Restore.self, Keygen.self, CheckConfig.self]
+    )
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $RESPALDO_CONFIG, else /etc/respaldo/respaldo.toml).", valueName: "PATH"))
+    var config: String?
+
+    var configPath: String {
+        config ?? ProcessInfo.processInfo.environment["RESPALDO_CONFIG"] ?? "/etc/respaldo/respaldo.toml"
+    }
+
+    func loadConfig() throws -> Config {
+        try Config.load(path: configPath)
+    }
+}
+
+let logger = Logger(label: "respaldo")
+
+/// Writes a line to stdout at once: scripts read ids as they appear.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    emit(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import RespaldoCore
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check stored snapshots against their manifests.",
+        discussion: """
+            Without an identity, an encrypted snapshot's artifact is checked (size and SHA-256); \
+            with --identity it is also decrypted and gunzipped and the dump's SHA-256 and length \
+            are checked. Unencrypted snapshots are always checked down to the dump. \
+            With no id and no --latest, every snapshot is verified.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Snapshot ids.")
+    var ids: [String] = []
+
+    @Flag(help: "The newest snapshot of each job.")
+    var latest = false
+
+    @Flag(help: "Every snapshot (the default when no id is given).")
+    var all = false
+
+    @Option(help: ArgumentHelp("age identity file (AGE-SECRET-KEY-1…) to decrypt with.", valueName: "FILE"))
+    var identity: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        if !ids.isEmpty && (latest || all) { throw ValidationError("give snapshot ids, --latest or --all, not several") }
+        if latest && all { throw ValidationError("--latest and --all exclude each other") }
+    }
+
+    func run() throws {
+        let config = try global.loadConfig()
+        let repository = Repository.local(config)
+        let identities = try Keys.identities(identityFile: identity, config: config)
+        var verifier = VerifyJob(logger: logger)
+        verifier.showProgress = ProgressMeter.isWanted && !json
+
+        var reports: [VerifyReport] = []
+        let snapshots: [Snapshot]
+        if !ids.isEmpty {
+            var found: [Snapshot] = []
+            for id in ids {
+                do { found.append(try repository.snapshot(id: id)) } catch let error as RespaldoError {
+                    reports.append(VerifyReport(id: id, location: repository.store.location, ok: false, deep: false, problems: [error.description]))
+                }
+            }
+            snapshots = found
+        } else {
+            snapshots = latest ? try repository.latestSnapshots() : try repository.snapshots()
+            if snapshots.isEmpty {
+                throw RespaldoError.failed("no snapshots to verify in \(config.localDir)")
+            }
+        }
+        for snapshot in snapshots {
+            reports.append(verifier.verify(snapshot, in: repository.store, identities: identities))
+        }
+        if json {
+            try printJSON(reports)
+        } else {
+            for report in reports {
+                let depth = report.deep ? "dump checked" : "artifact checked"
+                emit(report.ok ? "\(report.id): ok (\(depth))" : "\(report.id): FAILED: \(report.problems.joined(separator: "; "))")
+            }
+        }
+        let failed = reports.filter { !$0.ok }
+        if !failed.isEmpty {
+            throw RespaldoError.failed("verify found problems in \(failed.count) of \(reports.count) snapshots: \(failed.map(\.id).joined(separator: ", "))")
+        }
+    }
+}

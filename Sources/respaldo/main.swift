@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import RespaldoCore
+
+// Exit statuses are part of the contract (DESIGN.md): 0 ok, 1 failed, 2 usage or
+// configuration, 75 locked. ArgumentParser's own defaults (64 for usage) are remapped here.
+signal(SIGPIPE, SIG_IGN)
+RespaldoLogHandler.bootstrap()
+
+let command: any ParsableCommand
+do {
+    command = try Respaldo.parseAsRoot()
+} catch {
+    let status = Respaldo.exitCode(for: error)
+    let message = Respaldo.fullMessage(for: error)
+    if status == .success {
+        print(message)
+        exit(0)
+    }
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+do {
+    var runnable = command
+    try runnable.run()
+    exit(0)
+} catch let error as RespaldoError {
+    fail(error.description, status: error.exitStatus)
+} catch let error as ConfigError {
+    fail(error.description, status: 2)
+} catch let error as ExitCode {
+    exit(error.rawValue)
+} catch {
+    fail("\(error)", status: 1)
+}
+
+func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("respaldo: \(message)\n".utf8))
+    exit(status)
+}
