@@ -5,6 +5,7 @@ import RespaldoCore
 // Exit statuses are part of the contract (DESIGN.md): 0 ok, 1 failed, 2 usage or
 // configuration, 75 locked. ArgumentParser's own defaults (64 for usage) are remapped here.
 signal(SIGPIPE, SIG_IGN)
+Interruption.install()
 RespaldoLogHandler.bootstrap()
 
 let command: any ParsableCommand

@@ -36,6 +36,8 @@ final class Pipeline: @unchecked Sendable {
         consumer: (_ next: () throws -> [UInt8]?) throws -> Void
     ) throws {
         queues = (0...transforms.count).map { _ in BoundedQueue<[UInt8]>(capacity: Self.queueDepth) }
+        let interruption = Interruption.register { [self] signal in fail(Interrupted(signal: signal)) }
+        defer { Interruption.unregister(interruption) }
         let group = DispatchGroup()
         let unchecked = UncheckedSendable(value: (source, transforms))
 

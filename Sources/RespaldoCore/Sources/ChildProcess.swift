@@ -58,7 +58,10 @@ final class ChildProcess: @unchecked Sendable {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // Its own process group, so that stopping it reaches whatever it started too (a shell's
+        // children would otherwise keep the stdout pipe open and the pipeline waiting).
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         let cArgv = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -114,11 +117,12 @@ final class ChildProcess: @unchecked Sendable {
         return result
     }
 
-    /// Asks the child to stop; harmless when it already ended (not yet reaped, the pid is ours).
+    /// Asks the child and its process group to stop; harmless when it already ended (until
+    /// it is reaped, the pid and group id are still ours).
     func terminate() {
         lock.lock()
         defer { lock.unlock() }
-        if termination == nil { kill(pid, SIGTERM) }
+        if termination == nil { kill(-pid, SIGTERM) }
     }
 }
 

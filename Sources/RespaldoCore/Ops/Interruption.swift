@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The run was stopped by SIGINT or SIGTERM.
+public struct Interrupted: Error, CustomStringConvertible {
+    public let signal: Int32
+    public var description: String { "interrupted by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")" }
+}
+
+/// Turns SIGINT and SIGTERM into cancellation of whatever is running, so an interrupted backup
+/// or restore removes its temporary files instead of dying mid-write. With nothing running,
+/// or on a second signal, the process exits at once.
+public enum Interruption {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var handlers: [Int: @Sendable (Int32) -> Void] = [:]
+    nonisolated(unsafe) private static var nextToken = 0
+    nonisolated(unsafe) private static var received: Int32?
+
+    /// Call once, first thing in main: the signals are blocked in every thread created after
+    /// this (threads inherit the mask) and taken by one thread with sigwait.
+    public static func install() {
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        let thread = Thread {
+            var set = signalSet()
+            while true {
+                var signal: Int32 = 0
+                guard sigwait(&set, &signal) == 0 else { continue }
+                deliver(signal)
+            }
+        }
+        thread.start()
+    }
+
+    /// Registers `handler` until `unregister`; returns a token.
+    static func register(_ handler: @escaping @Sendable (Int32) -> Void) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        nextToken += 1
+        handlers[nextToken] = handler
+        return nextToken
+    }
+
+    static func unregister(_ token: Int) {
+        lock.lock()
+        handlers.removeValue(forKey: token)
+        lock.unlock()
+    }
+
+    private static func deliver(_ signal: Int32) {
+        lock.lock()
+        let repeated = received != nil
+        received = signal
+        let current = Array(handlers.values)
+        lock.unlock()
+        if repeated || current.isEmpty { exit(128 + signal) }
+        current.forEach { $0(signal) }
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        return set
+    }
+}
