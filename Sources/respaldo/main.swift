@@ -30,10 +30,17 @@ do {
     fail(error.description, status: error.exitStatus)
 } catch let error as ConfigError {
     fail(error.description, status: 2)
-} catch let error as ExitCode {
-    exit(error.rawValue)
 } catch {
-    fail("\(error)", status: 1)
+    // ArgumentParser's own outcomes (help, a validation error) can surface from run() too.
+    switch Respaldo.exitCode(for: error) {
+    case .success:
+        print(Respaldo.fullMessage(for: error))
+        exit(0)
+    case .validationFailure:
+        fail(Respaldo.fullMessage(for: error), status: 2)
+    default:
+        fail("\(error)", status: 1)
+    }
 }
 
 func fail(_ message: String, status: Int32) -> Never {

@@ -7,8 +7,9 @@ struct PipelineCancelled: Error {}
 /// memory: a fast producer waits for a slow consumer instead of buffering the dump.
 final class BoundedQueue<Element>: @unchecked Sendable {
     private let condition = NSCondition()
+    /// At most `capacity` elements (a handful), so removing from the front is cheap; a taken
+    /// element must not stay referenced here, or the queue would pin chunks it no longer holds.
     private var items: [Element] = []
-    private var head = 0
     private let capacity: Int
     private var closed = false
     private var cancelled = false
@@ -22,7 +23,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     func put(_ element: Element) throws {
         condition.lock()
         defer { condition.unlock() }
-        while items.count - head >= capacity && !cancelled { condition.wait() }
+        while items.count >= capacity && !cancelled { condition.wait() }
         if cancelled { throw PipelineCancelled() }
         precondition(!closed, "put after close")
         items.append(element)
@@ -33,15 +34,10 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     func take() throws -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while items.count == head && !closed && !cancelled { condition.wait() }
+        while items.isEmpty && !closed && !cancelled { condition.wait() }
         if cancelled { throw PipelineCancelled() }
-        if items.count == head { return nil }
-        let element = items[head]
-        head += 1
-        if head > 64 {
-            items.removeFirst(head)
-            head = 0
-        }
+        if items.isEmpty { return nil }
+        let element = items.removeFirst()
         condition.broadcast()
         return element
     }
@@ -59,7 +55,6 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         condition.lock()
         cancelled = true
         items.removeAll()
-        head = 0
         condition.broadcast()
         condition.unlock()
     }
