@@ -24,6 +24,9 @@ public struct BackupJob {
     public func run() throws -> Manifest {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
+        if !job.remotes.isEmpty {
+            logger.warning("job \(job.name) names remotes (\(job.remotes.joined(separator: ", "))), but this build has no SFTP upload yet: the snapshot stays local only")
+        }
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
