@@ -10,6 +10,9 @@ struct Keygen: ParsableCommand {
             backup server needs only the recipient, in [encryption] recipients.
             """)
 
+    /// Accepted like every command's (DESIGN.md); keygen itself needs no configuration.
+    @OptionGroup var global: GlobalOptions
+
     @Option(help: ArgumentHelp("Write the identity here (mode 0600, never overwritten); without it the identity goes to standard output.", valueName: "FILE"))
     var output: String?
 

@@ -38,6 +38,11 @@ public struct VerifyJob {
         do {
             try reader.run(decode: deep, meter: meter) { next in while try next() != nil {} }
         } catch {
+            // Decoding stages run ahead of the artifact's checksum, so a damaged artifact often
+            // shows first as a gzip or age error. Name the root cause when there is one.
+            if deep, !(error is IntegrityError), let artifactProblem = artifactProblem(reader) {
+                problems.append(artifactProblem)
+            }
             problems.append("\(error)")
         }
         meter?.stop()
@@ -48,5 +53,15 @@ public struct VerifyJob {
             logger.error("verify \(snapshot.id) (\(store.location)): \(problems.joined(separator: "; "))")
         }
         return report
+    }
+
+    /// The artifact-only check's problem, or nil when the stored bytes match the manifest.
+    private func artifactProblem(_ reader: SnapshotReader) -> String? {
+        do {
+            try reader.run(decode: false, meter: nil) { next in while try next() != nil {} }
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 }
