@@ -53,8 +53,8 @@ public struct BackupJob {
 
         let plain = HashTap(onBytes: progressCallback(meter))
         let artifact = HashTap()
-        var stages: [any ChunkTransform] = [plain, try GzipCompressStage(level: job.compressionLevel)]
-        if let encryption { stages.append(try AgeEncryptStage(recipients: encryption.recipients)) }
+        var stages: [any ChunkTransform] = [plain, try CodecStage.gzip(level: job.compressionLevel)]
+        if let encryption { stages.append(try CodecStage.encrypt(to: encryption.recipients)) }
         stages.append(artifact)
 
         let sanity = DumpSanity(job: job, previousBytes: previous?.manifest.plain.bytes, logger: logger)

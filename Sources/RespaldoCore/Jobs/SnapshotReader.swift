@@ -31,8 +31,8 @@ struct SnapshotReader {
         ]
         if decode {
             precondition(canDecode)
-            if manifest.isEncrypted { stages.append(AgeDecryptStage(identities: identities)) }
-            stages.append(try GzipDecompressStage())
+            if manifest.isEncrypted { stages.append(CodecStage.decrypt(with: identities)) }
+            stages.append(try CodecStage.gunzip())
             stages.append(ExpectingHashTap(what: "plain data", bytes: manifest.plain.bytes, sha256: manifest.plain.sha256))
         }
         let store = self.store

@@ -30,86 +30,59 @@ final class HashTap: ChunkTransform, @unchecked Sendable {
     var hexDigest: String { Hex.encode(digest) }
 }
 
-final class GzipCompressStage: ChunkTransform {
-    private let compressor: GzipCompressor
-
-    init(level: Int) throws {
-        compressor = try GzipCompressor(level: Int32(level))
-    }
-
-    func process(_ chunk: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk.count / 2 + 64)
-        try chunk.withUnsafeBytes { try compressor.update($0, into: &out) }
-        return out
-    }
-
-    func finish() throws -> [UInt8] {
-        var out: [UInt8] = []
-        try compressor.finish(into: &out)
-        return out
-    }
+/// A streaming codec that appends its output to a buffer: gzip and age share this shape.
+protocol ByteCodec: AnyObject {
+    func update(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws
+    func finish(into output: inout [UInt8]) throws
 }
 
-final class GzipDecompressStage: ChunkTransform {
-    private let decompressor: GzipDecompressor
-
-    init() throws {
-        decompressor = try GzipDecompressor()
-    }
-
-    func process(_ chunk: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk.count * 4)
-        try chunk.withUnsafeBytes { try decompressor.update($0, into: &out) }
-        return out
-    }
-
-    func finish() throws -> [UInt8] {
-        try decompressor.finish()
-        return []
-    }
+extension GzipCompressor: ByteCodec {}
+extension AgeEncryptor: ByteCodec {}
+extension AgeDecryptor: ByteCodec {}
+extension GzipDecompressor: ByteCodec {
+    func finish(into output: inout [UInt8]) throws { try finish() }
 }
 
-final class AgeEncryptStage: ChunkTransform {
-    private let encryptor: AgeEncryptor
+/// Runs a codec as a pipeline stage.
+final class CodecStage: ChunkTransform {
+    private let codec: any ByteCodec
+    /// Output capacity to reserve for an input chunk of the given size: a guess that saves
+    /// regrowing the array, not a limit.
+    private let expectedOutput: (Int) -> Int
 
-    init(recipients: [any Recipient]) throws {
-        encryptor = try AgeEncryptor(recipients: recipients)
+    init(_ codec: any ByteCodec, expectedOutput: @escaping (Int) -> Int) {
+        self.codec = codec
+        self.expectedOutput = expectedOutput
     }
 
     func process(_ chunk: [UInt8]) throws -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(chunk.count + chunk.count / 4096 + 1024)
-        try chunk.withUnsafeBytes { try encryptor.update($0, into: &out) }
+        out.reserveCapacity(expectedOutput(chunk.count))
+        try chunk.withUnsafeBytes { try codec.update($0, into: &out) }
         return out
     }
 
     func finish() throws -> [UInt8] {
         var out: [UInt8] = []
-        try encryptor.finish(into: &out)
-        return out
-    }
-}
-
-final class AgeDecryptStage: ChunkTransform {
-    private let decryptor: AgeDecryptor
-
-    init(identities: [any Identity]) {
-        decryptor = AgeDecryptor(identities: identities)
-    }
-
-    func process(_ chunk: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk.count)
-        try chunk.withUnsafeBytes { try decryptor.update($0, into: &out) }
+        try codec.finish(into: &out)
         return out
     }
 
-    func finish() throws -> [UInt8] {
-        var out: [UInt8] = []
-        try decryptor.finish(into: &out)
-        return out
+    static func gzip(level: Int) throws -> CodecStage {
+        CodecStage(try GzipCompressor(level: Int32(level))) { $0 / 2 + 64 }
+    }
+
+    static func gunzip() throws -> CodecStage {
+        CodecStage(try GzipDecompressor()) { $0 * 4 }
+    }
+
+    static func encrypt(to recipients: [any Recipient]) throws -> CodecStage {
+        // age adds a 16-byte tag per 64 KiB chunk, and the header once.
+        CodecStage(try AgeEncryptor(recipients: recipients)) { $0 + $0 / 4096 + 1024 }
+    }
+
+    static func decrypt(with identities: [any Identity]) -> CodecStage {
+        CodecStage(AgeDecryptor(identities: identities)) { $0 }
     }
 }
 
