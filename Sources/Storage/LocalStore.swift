@@ -60,6 +60,33 @@ public final class LocalStore: Store {
         try syncDirectory(directory)
     }
 
+    /// Copies the file through `put` (so atomically). A local copy is cheap to redo, so nothing
+    /// is resumed: `resumedFrom` is always 0.
+    public func putFile(
+        _ name: String, localPath: String, progress: ((_ sent: Int64, _ total: Int64) -> Void)?
+    ) throws -> PutFileResult {
+        let fd = open(localPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw io("open", localPath) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw io("stat", localPath) }
+        let total = Int64(info.st_size)
+        var sent: Int64 = 0
+        try put(name, expectedSize: total) { buffer in
+            while true {
+                let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw io("read", localPath)
+                }
+                sent += Int64(count)
+                if count > 0 { progress?(sent, total) }
+                return count
+            }
+        }
+        return PutFileResult(bytes: total, resumedFrom: 0)
+    }
+
     public func get(_ name: String, offset: Int64, writer: (UnsafeRawBufferPointer) throws -> Void) throws {
         try validate(name)
         let file = path(of: name)

@@ -6,6 +6,19 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case sizeMismatch(location: String, name: String, expected: Int64, actual: Int64)
     case invalidName(String)
     case tooLarge(location: String, name: String, limit: Int)
+    /// The server's host key is not the expected one (known_hosts or pinned SHA-256), or it is
+    /// missing from known_hosts. Never retried; there is no way to skip the check.
+    case hostKey(location: String, host: String, detail: String)
+    /// The server refused our key.
+    case authentication(location: String, host: String)
+    /// The server refused an operation on `name` (SFTP permission denied).
+    case permissionDenied(location: String, name: String, detail: String)
+    /// Any other failure of a remote operation: libcurl's code (CURLE_*) and message.
+    case remote(location: String, operation: String, name: String, code: Int, message: String)
+    /// `cancel()` was called: the transfer was aborted and the store takes no more work.
+    case cancelled(location: String)
+    /// The store's settings cannot work (bad URL, unreadable identity file).
+    case configuration(location: String, detail: String)
 
     public var description: String {
         switch self {
@@ -19,13 +32,47 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
             "invalid stored file name \"\(name)\""
         case let .tooLarge(location, name, limit):
             "\(location): \(name) is larger than \(limit) bytes"
+        case let .hostKey(location, host, detail):
+            "\(location): host key verification failed for \(host): \(detail)"
+        case let .authentication(location, host):
+            "\(location): authentication failed at \(host): the server refused the identity key"
+        case let .permissionDenied(location, name, detail):
+            "\(location): \(name.isEmpty ? "/" : name): permission denied (\(detail))"
+        case let .remote(location, operation, name, code, message):
+            "\(location): \(operation) \(name.isEmpty ? "/" : name): \(message) (curl error \(code))"
+        case let .cancelled(location):
+            "\(location): cancelled"
+        case let .configuration(location, detail):
+            "\(location): \(detail)"
+        }
+    }
+
+    /// True when trying again cannot help: a wrong host key, a refused key or permission, a
+    /// missing file, a size check that failed, a bad name or setting, a cancellation. Retry
+    /// wrappers never repeat these; everything else (refused or dropped connections, timeouts,
+    /// SSH errors) is transient.
+    public var isPermanent: Bool {
+        switch self {
+        case .hostKey, .authentication, .permissionDenied, .notFound, .sizeMismatch, .invalidName,
+             .tooLarge, .cancelled, .configuration:
+            return true
+        case let .io(_, _, _, code):
+            return [EACCES, EPERM, EROFS, ENOENT, ENOTDIR, EISDIR, EINVAL, ENAMETOOLONG].contains(code)
+        case let .remote(_, _, _, code, _):
+            // Settings or protocol errors that a second attempt repeats identically:
+            // unsupported protocol (1), malformed URL (3), not built in (4), bad resume offset (36),
+            // bad function argument (43), unknown option (48).
+            return [1, 3, 4, 36, 43, 48].contains(code)
         }
     }
 
     /// True for a disk-full condition, worth telling apart in messages.
     public var isNoSpace: Bool {
-        if case let .io(_, _, _, code) = self { return code == 28 }  // ENOSPC
-        return false
+        switch self {
+        case let .io(_, _, _, code): return code == ENOSPC
+        case let .remote(_, _, _, code, _): return code == 70  // CURLE_REMOTE_DISK_FULL
+        default: return false
+        }
     }
 }
 

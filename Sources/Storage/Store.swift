@@ -10,6 +10,20 @@ public struct StoredObject: Sendable, Equatable {
     }
 }
 
+/// What `putFile` did.
+public struct PutFileResult: Sendable, Equatable {
+    /// The size of the stored file (the local file's size).
+    public var bytes: Int64
+    /// Where the upload started: the size of a `.partial` left by an interrupted upload that
+    /// was continued, or 0.
+    public var resumedFrom: Int64
+
+    public init(bytes: Int64, resumedFrom: Int64) {
+        self.bytes = bytes
+        self.resumedFrom = resumedFrom
+    }
+}
+
 /// A place that holds snapshot files: the local backup folder or a remote host.
 ///
 /// The contract every implementation keeps (restic's backend interface is the model):
@@ -17,6 +31,9 @@ public struct StoredObject: Sendable, Equatable {
 ///   `name`. On any error the temporary file is removed and `name` is untouched. A failing
 ///   `reader` aborts the put.
 /// - `get` streams; it never holds the whole file. The `writer` may throw to stop it.
+/// - `putFile` is atomic too, but resumable: when it fails, a remote store keeps the
+///   `.partial`, and the next `putFile` of the same name continues it from its size, then
+///   checks the complete size before the rename.
 /// - `list` never reports `.partial` files; callers decide what a complete snapshot is.
 /// - Names are relative, `/`-separated, and never contain `..`.
 /// - Implementations are used from one thread at a time per call, but calls may come from
@@ -46,9 +63,30 @@ public protocol Store: AnyObject, Sendable {
 
     /// Temporary files (`.partial`) directly inside `directory`, left by interrupted writes.
     func partials(_ directory: String) throws -> [StoredObject]
+
+    /// Atomically stores the local file at `localPath` as `name`. If `<name>.partial` exists and
+    /// is not larger than the local file, an implementation that can (SFTPStore) continues it
+    /// instead of starting over, and keeps it when the upload fails so that the next call
+    /// resumes. The stored size is checked against the local file's before the rename.
+    /// `progress`, if given, receives the bytes of the file sent so far (counting the resumed
+    /// part) and the total, on the calling thread.
+    func putFile(
+        _ name: String, localPath: String, progress: ((_ sent: Int64, _ total: Int64) -> Void)?
+    ) throws -> PutFileResult
+}
+
+/// A store whose transfers can be aborted from another thread.
+public protocol CancellableStore: Store {
+    /// Aborts the transfer in progress (its call throws `StorageError.cancelled`) and makes
+    /// every later call throw it too: cancellation is final, as for a cancelled task.
+    func cancel()
 }
 
 extension Store {
+    public func putFile(_ name: String, localPath: String) throws -> PutFileResult {
+        try putFile(name, localPath: localPath, progress: nil)
+    }
+
     public func get(_ name: String, writer: (UnsafeRawBufferPointer) throws -> Void) throws {
         try get(name, offset: 0, writer: writer)
     }
