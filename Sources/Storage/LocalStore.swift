@@ -23,7 +23,7 @@ public final class LocalStore: Store {
         _ name: String, expectedSize: Int64?,
         reader: (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws {
-        try validate(name)
+        try validateStoredName(name)
         let final = path(of: name)
         let directory = parent(of: final)
         try makeDirectories(directory)
@@ -88,7 +88,7 @@ public final class LocalStore: Store {
     }
 
     public func get(_ name: String, offset: Int64, writer: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try validate(name)
+        try validateStoredName(name)
         let file = path(of: name)
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -119,7 +119,7 @@ public final class LocalStore: Store {
     }
 
     public func size(of name: String) throws -> Int64? {
-        try validate(name)
+        try validateStoredName(name)
         var info = stat()
         guard stat(path(of: name), &info) == 0 else {
             if errno == ENOENT { return nil }
@@ -129,7 +129,7 @@ public final class LocalStore: Store {
     }
 
     public func delete(_ name: String) throws {
-        try validate(name)
+        try validateStoredName(name)
         let file = path(of: name)
         guard unlink(file) == 0 || errno == ENOENT else { throw io("remove", file) }
         try syncDirectory(parent(of: file))
@@ -138,7 +138,7 @@ public final class LocalStore: Store {
     // MARK: - Helpers
 
     private func entries(_ directory: String) throws -> [StoredObject] {
-        if !directory.isEmpty { try validate(directory) }
+        if !directory.isEmpty { try validateStoredName(directory) }
         let folder = path(of: directory)
         guard let dir = opendir(folder) else {
             if errno == ENOENT { return [] }
@@ -157,13 +157,6 @@ public final class LocalStore: Store {
             result.append(StoredObject(name: relative, size: Int64(info.st_size)))
         }
         return result.sorted { $0.name < $1.name }
-    }
-
-    private func validate(_ name: String) throws {
-        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard !name.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
-            throw StorageError.invalidName(name)
-        }
     }
 
     private func parent(of path: String) -> String {

@@ -137,14 +137,14 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         _ name: String, expectedSize: Int64?,
         reader: (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws {
-        try validate(name)
+        try validateStoredName(name)
         try locked { easy in try putLocked(easy, name, expectedSize: expectedSize, reader: reader) }
     }
 
     public func putFile(
         _ name: String, localPath: String, progress: ((_ sent: Int64, _ total: Int64) -> Void)?
     ) throws -> PutFileResult {
-        try validate(name)
+        try validateStoredName(name)
         let fd = open(localPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw localError("open", localPath) }
         defer { close(fd) }
@@ -188,7 +188,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     }
 
     public func get(_ name: String, offset: Int64, writer: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try validate(name)
+        try validateStoredName(name)
         try locked { easy in
             try withoutActuallyEscaping(writer) { writer in
                 _ = try run(easy, url: endpoint.url(name), operation: "download", name: name) { easy, transfer in
@@ -209,12 +209,12 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     }
 
     public func size(of name: String) throws -> Int64? {
-        try validate(name)
+        try validateStoredName(name)
         return try locked { easy in try remoteSize(easy, name) }
     }
 
     public func delete(_ name: String) throws {
-        try validate(name)
+        try validateStoredName(name)
         try locked { easy in try deleteLocked(easy, name) }
     }
 
@@ -383,7 +383,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     }
 
     private func entries(_ directory: String) throws -> [StoredObject] {
-        if !directory.isEmpty { try validate(directory) }
+        if !directory.isEmpty { try validateStoredName(directory) }
         return try locked { easy in try entriesLocked(easy, directory) }
     }
 
@@ -573,18 +573,6 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     }
 
     // MARK: - Names
-
-    /// Relative, `/`-separated, no `.`/`..`/empty parts, no control characters (which QUOTE
-    /// commands could not carry).
-    private func validate(_ name: String) throws {
-        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard !name.isEmpty, !name.hasPrefix("/"),
-              !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }),
-              !name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f })
-        else {
-            throw StorageError.invalidName(name)
-        }
-    }
 
     private func localError(_ operation: String, _ path: String) -> StorageError {
         .io(location: location, operation: operation, path: path, errno: errno)

@@ -119,3 +119,15 @@ extension Store {
 
 /// The suffix of every temporary name (DESIGN.md: "Temporary names end in `.partial`").
 public let partialSuffix = ".partial"
+
+/// Checks a stored name against the contract every store keeps: relative, `/`-separated, no
+/// `.`, `..` or empty parts, and no control characters (SFTP's QUOTE commands cannot carry them).
+func validateStoredName(_ name: String) throws {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+    guard !name.isEmpty, !name.hasPrefix("/"),
+          !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }),
+          !name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f })
+    else {
+        throw StorageError.invalidName(name)
+    }
+}
