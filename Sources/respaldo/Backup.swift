@@ -27,17 +27,18 @@ struct Backup: ParsableCommand {
         var failures: [RespaldoError] = []
         for backup in backups {
             do {
-                let manifest = try backup.run()
+                let (manifest, uploadFailures) = try backup.run(upload: !noUpload)
                 emit(manifest.id)
+                failures += uploadFailures
             } catch let error as RespaldoError {
                 if backups.count > 1 { logger.error("\(error)") }
                 failures.append(error)
             }
         }
-        if backups.count == 1, let only = failures.first { throw only }
+        if failures.count == 1, let only = failures.first { throw only }
         // Each failure was logged as it happened; a real failure outranks a held lock.
         if failures.contains(where: { $0.exitStatus != 75 }) {
-            throw RespaldoError.failed("\(failures.count) of \(backups.count) backups failed")
+            throw RespaldoError.failed("\(failures.count) failure\(failures.count == 1 ? "" : "s") across \(backups.count) jobs")
         }
         if let locked = failures.first { throw locked }
     }

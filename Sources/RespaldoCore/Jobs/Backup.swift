@@ -20,13 +20,50 @@ public struct BackupJob {
         self.logger = logger
     }
 
-    /// Runs the backup under the job's lock; returns the new snapshot's manifest.
-    public func run() throws -> Manifest {
+    /// The whole run under the job's lock: the local snapshot, its upload to each of the job's
+    /// remotes (unless `upload` is false: then it is left pending), and retention, which runs
+    /// only when the snapshot reached every remote. Returns the new snapshot's manifest, or
+    /// throws; a snapshot that is safe locally but failed to upload is reported through
+    /// `uploadFailures`.
+    public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
-        if !job.remotes.isEmpty {
-            logger.warning("job \(job.name) names remotes (\(job.remotes.joined(separator: ", "))), but this build has no SFTP upload yet: the snapshot stays local only")
+        let manifest = try snapshot()
+        let snapshot = Snapshot(manifest: manifest, location: "local")
+        let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
+        var failures: [RespaldoError] = []
+        for remote in remotes {
+            do {
+                if upload {
+                    try UploadJob(config: config, logger: logger).upload(snapshot, to: remote)
+                } else {
+                    try PendingUploads(stateDir: config.stateDir).mark(manifest.id, remote: remote.location)
+                }
+            } catch let error as RespaldoError {
+                failures.append(error)
+            }
         }
+        guard failures.isEmpty && (upload || remotes.isEmpty) else {
+            if !remotes.isEmpty {
+                logger.warning("job \(job.name): retention skipped until every remote has \(manifest.id)")
+            }
+            return (manifest, failures)
+        }
+        // The new snapshot is safe everywhere; a failing prune is reported, never fatal to it.
+        let prune = PruneJob(config: config, logger: logger)
+        for store in [LocalStore(root: config.localDir) as any Store] + remotes {
+            do {
+                _ = try prune.run(job: job, store: store, dryRun: false)
+            } catch {
+                logger.error("prune of \(job.name) in \(store.location) failed: \(error)")
+                failures.append(.failed("prune of \(job.name) in \(store.location) failed: \(error)"))
+            }
+        }
+        return (manifest, failures)
+    }
+
+    /// Makes the local snapshot (the caller holds the job's lock).
+    func snapshot() throws -> Manifest {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import Storage
+
+/// Copies complete local snapshots to a remote: the artifact first (to a `.partial` name,
+/// resumed when an earlier upload was interrupted, size-checked, renamed), the manifest last,
+/// so the remote snapshot exists only once everything is there.
+public struct UploadJob {
+    public let config: Config
+    public let logger: Logger
+
+    public init(config: Config, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Uploads one snapshot; its pending marker is cleared only on success.
+    public func upload(_ snapshot: Snapshot, to remote: any CancellableStore) throws {
+        // SIGINT/SIGTERM abort the transfer; the remote `.partial` stays for the next upload.
+        let interruption = Interruption.register { _ in remote.cancel() }
+        defer { Interruption.unregister(interruption) }
+        let pending = PendingUploads(stateDir: config.stateDir)
+        try pending.mark(snapshot.id, remote: remote.location)
+        let local = LocalStore(root: config.localDir)
+        let started = Date()
+        do {
+            let result = try remote.putFile(snapshot.artifactPath, localPath: local.path(of: snapshot.artifactPath))
+            guard result.bytes == snapshot.manifest.artifact.bytes else {
+                throw IntegrityError.size(what: "uploaded artifact", expected: snapshot.manifest.artifact.bytes, actual: result.bytes)
+            }
+            let manifestName = "\(snapshot.manifest.job)/\(Manifest.fileName(for: snapshot.id))"
+            try remote.put(manifestName, bytes: try local.read(manifestName))
+            pending.clear(snapshot.id, remote: remote.location)
+            let seconds = max(Date().timeIntervalSince(started), 0.001)
+            let resumed = result.resumedFrom > 0 ? ", resumed at \(formatBytes(result.resumedFrom))" : ""
+            logger.info("upload \(snapshot.id) to \(remote.location): \(formatBytes(result.bytes)) in \(String(format: "%.1f", seconds)) s (\(formatBytes(Int64(Double(result.bytes) / seconds)))/s\(resumed))")
+        } catch {
+            logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending")
+            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error)")
+        }
+    }
+
+    /// Uploads every complete local snapshot of `job` that `remote` lacks, oldest first.
+    /// Returns the ids uploaded; throws after trying them all if any failed.
+    public func uploadMissing(job: JobConfig, to remote: any CancellableStore) throws -> [String] {
+        let local = try Catalog.snapshots(in: LocalStore(root: config.localDir), job: job.name)
+        let present = Set(try Catalog.snapshots(in: remote, job: job.name).map(\.id))
+        let pending = PendingUploads(stateDir: config.stateDir)
+        var uploaded: [String] = []
+        var failures: [String] = []
+        for snapshot in local {
+            if present.contains(snapshot.id) {
+                pending.clear(snapshot.id, remote: remote.location)
+                continue
+            }
+            do {
+                try upload(snapshot, to: remote)
+                uploaded.append(snapshot.id)
+            } catch {
+                failures.append(snapshot.id)
+            }
+        }
+        if !failures.isEmpty {
+            throw RespaldoError.failed("\(failures.count) upload\(failures.count == 1 ? "" : "s") to \(remote.location) failed: \(failures.joined(separator: ", "))")
+        }
+        return uploaded
+    }
+}

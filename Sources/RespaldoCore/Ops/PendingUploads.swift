@@ -1,0 +1,35 @@
+import Foundation
+
+/// Snapshots a remote still lacks: one empty marker file per (remote, snapshot) under
+/// `<state_dir>/pending/<remote>/`. Marked before an upload starts and cleared only after the
+/// remote manifest is in place, so a crash or a failed upload is never forgotten.
+public struct PendingUploads {
+    public let stateDir: String
+
+    public init(stateDir: String) {
+        self.stateDir = stateDir
+    }
+
+    private func folder(_ remote: String) -> String { stateDir + "/pending/" + remote }
+
+    public func mark(_ id: String, remote: String) throws {
+        try makePrivateDirectory(folder(remote))
+        let path = folder(remote) + "/" + id
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw RespaldoError.failed("cannot record pending upload \(path): \(String(cString: strerror(errno)))") }
+        close(fd)
+    }
+
+    public func clear(_ id: String, remote: String) {
+        unlink(folder(remote) + "/" + id)
+    }
+
+    /// Pending snapshot ids for `remote`, optionally of one job, oldest first.
+    public func ids(remote: String, job: String? = nil) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder(remote))) ?? []
+        return names.filter { name in
+            guard let id = SnapshotID(name) else { return false }
+            return job == nil || id.job == job
+        }.sorted()
+    }
+}
