@@ -42,8 +42,10 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "CZlib"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        // Real servers for the tests (sshd), shared by the storage and the integration tests.
+        .target(name: "TestFixtures", path: "Tests/Fixtures"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures"]),
         .testTarget(name: "RespaldoCoreTests", dependencies: ["RespaldoCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestFixtures"]),
     ]
 )

@@ -4,9 +4,16 @@ import RespaldoCore
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate the configuration and the permissions of the files it names.")
+        abstract: "Validate the configuration and the permissions of the files it names.",
+        discussion: """
+            With --connect, also reach each remote: the host key is checked, the server's key \
+            fingerprint is shown, and a probe file is written to the remote folder and removed.
+            """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Connect to every remote and check that its folder is writable.")
+    var connect = false
 
     func run() throws {
         let config = try global.loadConfig()
@@ -18,5 +25,19 @@ struct CheckConfig: ParsableCommand {
         case .passphraseFile?: "encrypted with an age passphrase"
         }
         emit("\(config.path): ok: \(config.jobs.count) job\(config.jobs.count == 1 ? "" : "s"), \(config.remotes.count) remote\(config.remotes.count == 1 ? "" : "s"), \(encryption)")
+        guard connect else { return }
+        var unreachable: [String] = []
+        for remote in config.remotes {
+            do {
+                let check = try RemoteStores(config: config, logger: logger).check(remote)
+                emit("remote \(remote.name): ok: \(check.host), host key \(check.hostKey), folder \(check.folder) writable")
+            } catch {
+                emit("remote \(remote.name): FAILED: \(error)")
+                unreachable.append(remote.name)
+            }
+        }
+        if !unreachable.isEmpty {
+            throw RespaldoError.failed("\(unreachable.count) of \(config.remotes.count) remotes failed the check: \(unreachable.joined(separator: ", "))")
+        }
     }
 }

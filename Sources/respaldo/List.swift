@@ -10,6 +10,9 @@ struct List: ParsableCommand {
     @Argument(help: "Only this job's snapshots.")
     var job: String?
 
+    @Option(help: ArgumentHelp("List this remote's snapshots instead of the local folder's.", valueName: "NAME"))
+    var remote: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -36,7 +39,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let entries = try Repository.local(config).snapshots(job: job).map { snapshot in
+        let entries = try Repository.open(config, remote: remote, logger: logger).snapshots(job: job).map { snapshot in
             let m = snapshot.manifest
             return Entry(id: m.id, job: m.job, startedAt: m.startedAt, finishedAt: m.finishedAt,
                          plainBytes: m.plain.bytes, artifactBytes: m.artifact.bytes, artifact: m.artifact.name,

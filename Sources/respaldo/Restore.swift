@@ -10,6 +10,9 @@ struct Restore: ParsableCommand {
     @Argument(help: "Snapshot id.")
     var id: String
 
+    @Option(help: ArgumentHelp("Restore from this remote's copy (streamed; no local copy needed).", valueName: "NAME"))
+    var remote: String?
+
     @Option(help: ArgumentHelp("age identity file to decrypt with.", valueName: "FILE"))
     var identity: String?
 
@@ -25,7 +28,7 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let repository = Repository.local(config)
+        let repository = try Repository.open(config, remote: remote, logger: logger)
         let snapshot = try repository.snapshot(id: id)
         let identities = try Keys.identities(identityFile: identity, config: config)
         var restore = RestoreJob(logger: logger)

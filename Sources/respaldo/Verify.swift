@@ -22,6 +22,9 @@ struct Verify: ParsableCommand {
     @Flag(help: "Every snapshot (the default when no id is given).")
     var all = false
 
+    @Option(help: ArgumentHelp("Verify the copies on this remote (streamed; no local copy needed).", valueName: "NAME"))
+    var remote: String?
+
     @Option(help: ArgumentHelp("age identity file (AGE-SECRET-KEY-1…) to decrypt with.", valueName: "FILE"))
     var identity: String?
 
@@ -35,7 +38,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let repository = Repository.local(config)
+        let repository = try Repository.open(config, remote: remote, logger: logger)
         let identities = try Keys.identities(identityFile: identity, config: config)
         var verifier = VerifyJob(logger: logger)
         verifier.showProgress = ProgressMeter.isWanted && !json
@@ -53,7 +56,7 @@ struct Verify: ParsableCommand {
         } else {
             snapshots = latest ? try repository.latestSnapshots() : try repository.snapshots()
             if snapshots.isEmpty {
-                throw RespaldoError.failed("no snapshots to verify in \(config.localDir)")
+                throw RespaldoError.failed("no snapshots to verify in \(remote.map { "remote \($0)" } ?? config.localDir)")
             }
         }
         for snapshot in snapshots {

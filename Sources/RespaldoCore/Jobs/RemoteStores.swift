@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import Foundation
 import Logging
 import Storage
@@ -25,7 +26,7 @@ public struct RemoteStores {
         return RetryingStore(
             try sftp(remote), retries: remote.retries, initialDelay: remote.retryDelay,
             onRetry: { [logger] retry, error, delay in
-                logger.warning("remote \(name): \(error); retry \(retry) of \(remote.retries) in \(String(format: "%.1f", delay)) s")
+                logger.warning("\(error); retry \(retry) of \(remote.retries) in \(String(format: "%.1f", delay)) s")
             })
     }
 
@@ -38,5 +39,29 @@ public struct RemoteStores {
         } catch {
             throw RespaldoError.usage("remote \(remote.name): \(error)")
         }
+    }
+
+    /// What `check-config --connect` shows for a reachable remote.
+    public struct ConnectionCheck: Sendable {
+        public var host: String
+        /// `SHA256:<unpadded base64>` of the server's key blob, as `ssh-keygen -lf` prints it,
+        /// with how it was checked.
+        public var hostKey: String
+        public var folder: String
+    }
+
+    /// Connects (host key checked), writes and removes a probe file in the remote folder.
+    public func check(_ remote: RemoteConfig) throws -> ConnectionCheck {
+        let info = try sftp(remote).checkConnection()
+        let hostKey: String
+        if let pinned = info.pinnedSHA256 {
+            hostKey = "SHA256:\(pinned) (matches host_key_sha256)"
+        } else if let blob = info.hostKeyBase64.flatMap({ Data(base64Encoded: $0) }) {
+            let digest = Data(SHA256.hash(Array(blob))).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            hostKey = "SHA256:\(digest)\(info.hostKeyType.map { " \($0)" } ?? "") (matches known_hosts)"
+        } else {
+            hostKey = "checked against known_hosts"
+        }
+        return ConnectionCheck(host: info.host, hostKey: hostKey, folder: info.folder)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Storage
 
 /// The snapshots of one store, as the commands see them.
@@ -14,6 +15,13 @@ public struct Repository {
     /// The local backup folder.
     public static func local(_ config: Config) -> Repository {
         Repository(store: LocalStore(root: config.localDir), config: config)
+    }
+
+    /// The local folder, or the remote called `remote` (reads go through its retry wrapper, so
+    /// a dropped connection resumes where it stopped).
+    public static func open(_ config: Config, remote: String?, logger: Logger) throws -> Repository {
+        guard let remote else { return local(config) }
+        return Repository(store: try RemoteStores(config: config, logger: logger).store(named: remote), config: config)
     }
 
     /// Complete snapshots of `job`, or of every configured job, oldest first within a job.

@@ -35,7 +35,7 @@ public struct UploadJob {
             let resumed = result.resumedFrom > 0 ? ", resumed at \(formatBytes(result.resumedFrom))" : ""
             logger.info("upload \(snapshot.id) to \(remote.location): \(formatBytes(result.bytes)) in \(String(format: "%.1f", seconds)) s (\(formatBytes(Int64(Double(result.bytes) / seconds)))/s\(resumed))")
         } catch {
-            logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending")
+            logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
             throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error)")
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 
 #if canImport(Glibc)
 import Glibc
@@ -8,28 +7,28 @@ import Glibc
 /// A real OpenSSH sshd on 127.0.0.1 for one test: its own host key, key-only authentication,
 /// one authorized client key, the internal SFTP server. Everything lives in a private temporary
 /// folder; `stop()` kills sshd and every process it started, by PID.
-final class SSHServer: @unchecked Sendable {
-    static let sshd = "/usr/sbin/sshd"
+public final class SSHServer: @unchecked Sendable {
+    public static let sshd = "/usr/sbin/sshd"
 
-    let directory: String
-    let port: Int
-    let user: String
+    public let directory: String
+    public let port: Int
+    public let user: String
     /// The client's private key (authorized) and a second, unauthorized one.
-    let clientKey: String
-    let strangerKey: String
+    public let clientKey: String
+    public let strangerKey: String
     /// A known_hosts file with the server's real key, one with a different key for the same
     /// host, and the real key's SHA-256 fingerprint (base64, no `SHA256:`).
-    let knownHosts: String
-    let wrongKnownHosts: String
-    let hostKeySHA256: String
+    public let knownHosts: String
+    public let wrongKnownHosts: String
+    public let hostKeySHA256: String
     /// A folder served to the client: the tests' remote root, readable here directly.
-    let remoteRoot: String
+    public let remoteRoot: String
 
     /// sshd's PID while it runs.
     private var pid: pid_t?
     private let log: String
 
-    init() throws {
+    public init() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.sshd) else {
             throw FixtureError("\(Self.sshd) is missing: install openssh-server (apt-get install openssh-server)")
         }
@@ -92,7 +91,7 @@ final class SSHServer: @unchecked Sendable {
     }
 
     /// The store URL of the remote root.
-    var url: String { "sftp://\(user)@127.0.0.1:\(port)\(remoteRoot)" }
+    public var url: String { "sftp://\(user)@127.0.0.1:\(port)\(remoteRoot)" }
 
     /// Starts sshd (again: same port and keys) and waits until it accepts connections.
     ///
@@ -101,7 +100,7 @@ final class SSHServer: @unchecked Sendable {
     /// the child's exit, and sshd closes every inherited descriptor at startup, which left
     /// Process's monitor thread blocked in waitpid on the live sshd (and every later Process
     /// waiting forever).
-    func start() throws {
+    public func start() throws {
         precondition(pid == nil, "sshd already running")
         let arguments = [Self.sshd, "-D", "-e", "-f", directory + "/sshd_config"]  // sshd wants an absolute path
         var actions = posix_spawn_file_actions_t()
@@ -132,7 +131,7 @@ final class SSHServer: @unchecked Sendable {
 
     /// Kills sshd and its per-connection processes (SIGKILL, by PID): connections drop at once,
     /// as when a server dies. Returns when they are gone.
-    func stop() {
+    public func stop() {
         guard let pid else { return }
         let victims = Self.descendants(of: pid)
         kill(pid, SIGKILL)
@@ -148,18 +147,18 @@ final class SSHServer: @unchecked Sendable {
     }
 
     /// Stops sshd and removes the folder.
-    func tearDown() {
+    public func tearDown() {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    public var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
     // MARK: - Helpers
 
     /// Runs a tool to completion; its stdout, or an error with its stderr.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+    public static func run(_ tool: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -244,7 +243,7 @@ final class SSHServer: @unchecked Sendable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import RespaldoCore
+
+struct Upload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Upload every complete local snapshot that a remote lacks (pending uploads).",
+        discussion: """
+            An upload interrupted earlier is resumed from the remote .partial file, then its \
+            size is checked before it is renamed; the manifest goes last. Without --remote, \
+            each of the job's remotes is brought up to date.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Only this job (default: every job that has remotes).")
+    var job: String?
+
+    @Option(help: ArgumentHelp("Only this remote.", valueName: "NAME"))
+    var remote: String?
+
+    func run() throws {
+        let config = try global.loadConfig()
+        let jobs = try job.map { name in
+            guard let job = config.job(named: name) else { throw RespaldoError.usage("no job named \"\(name)\" in \(config.path)") }
+            return [job]
+        } ?? config.jobs
+        if let remote, config.remote(named: remote) == nil {
+            throw RespaldoError.usage("no remote named \"\(remote)\" in \(config.path)")
+        }
+        let stores = RemoteStores(config: config, logger: logger)
+        var failures: [String] = []
+        var pairs = 0
+        for job in jobs {
+            let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
+            defer { withExtendedLifetime(lock) {} }
+            for name in job.remotes where remote == nil || remote == name {
+                pairs += 1
+                do {
+                    let uploaded = try UploadJob(config: config, logger: logger).uploadMissing(job: job, to: try stores.store(named: name))
+                    emit("\(job.name) → \(name): \(uploaded.isEmpty ? "up to date" : "uploaded \(uploaded.joined(separator: ", "))")")
+                } catch {
+                    logger.error("\(job.name) → \(name): \(error)")
+                    failures.append("\(job.name) → \(name)")
+                }
+            }
+        }
+        if pairs == 0 {
+            throw RespaldoError.usage(remote.map { "no job\(job.map { " \"\($0)\"" } ?? "") uploads to remote \"\($0)\"" } ?? "no job\(job.map { " \"\($0)\"" } ?? "") has remotes")
+        }
+        if !failures.isEmpty {
+            throw RespaldoError.failed("uploads failed for \(failures.joined(separator: ", ")); the snapshots stay pending")
+        }
+    }
+}
