@@ -45,7 +45,10 @@ let package = Package(
         // Real servers for the tests (sshd), shared by the storage and the integration tests.
         .target(name: "TestFixtures", path: "Tests/Fixtures"),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures"]),
-        .testTarget(name: "RespaldoCoreTests", dependencies: ["RespaldoCore"]),
+        .testTarget(
+            name: "RespaldoCoreTests",
+            dependencies: ["RespaldoCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["TestFixtures"]),
     ]
 )

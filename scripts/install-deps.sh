@@ -9,6 +9,7 @@ PACKAGES=(
   postgresql postgresql-client
   tar gzip
   openssh-server openssh-client
+  systemd prometheus   # systemd-analyze, -sysusers, -tmpfiles and promtool, for the tests
 )
 
 missing=()

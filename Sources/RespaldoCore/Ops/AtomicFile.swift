@@ -1,0 +1,46 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A failed step of `writeFileAtomically`: callers turn it into their own error, which names
+/// what the file is.
+struct AtomicWriteFailure: Error {
+    var operation: String
+    var path: String
+    var errno: Int32
+}
+
+/// Replaces `path` with `bytes` so that readers see the old file or the new one, never a part:
+/// write to `temporary` in the same folder, fchmod to `mode` (which a umask cannot narrow),
+/// fsync, rename, fsync the folder. The temporary is removed on failure.
+func writeFileAtomically(_ bytes: [UInt8], to path: String, temporary: String, mode: mode_t) throws(AtomicWriteFailure) {
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard fd >= 0 else { throw AtomicWriteFailure(operation: "create", path: temporary, errno: errno) }
+    var renamed = false
+    defer { if !renamed { unlink(temporary) } }
+    do {
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw AtomicWriteFailure(operation: "chmod", path: temporary, errno: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw AtomicWriteFailure(operation: "write", path: temporary, errno: errno)
+            }
+            offset += count
+        }
+        guard fsync(fd) == 0 else { throw AtomicWriteFailure(operation: "fsync", path: temporary, errno: errno) }
+    }
+    guard rename(temporary, path) == 0 else { throw AtomicWriteFailure(operation: "rename", path: temporary, errno: errno) }
+    renamed = true
+    // The rename itself is durable only once the folder is synced.
+    let folder = (path as NSString).deletingLastPathComponent
+    let dirfd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard dirfd >= 0 else { throw AtomicWriteFailure(operation: "open folder", path: folder, errno: errno) }
+    defer { close(dirfd) }
+    guard fsync(dirfd) == 0 else { throw AtomicWriteFailure(operation: "fsync folder", path: folder, errno: errno) }
+}
