@@ -7,7 +7,7 @@ PACKAGES=(
   zlib1g-dev libssl-dev libcurl4-openssl-dev pkg-config
   age
   postgresql postgresql-client
-  tar gzip
+  tar gzip pigz
   openssh-server openssh-client
   systemd prometheus   # systemd-analyze, -sysusers, -tmpfiles and promtool, for the tests
 )
