@@ -493,31 +493,14 @@ final class ConfigParser {
         return nil
     }
 
-    /// Why `text` is not a schedule of the accepted shape, or nil. The shape only: `HH:MM`
-    /// (00-23, 00-59) or five whitespace-separated cron fields of `[0-9A-Za-z*,/-]`.
+    /// Why `text` is not a schedule (Schedule.parse's message), or nil.
     static func scheduleProblem(_ text: String) -> String? {
-        let expected = "expected \"HH:MM\" (daily) or a 5-field cron expression like \"0 1 * * *\""
-        if text.contains(":") {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-                  let hour = Int(parts[0]), let minute = Int(parts[1])
-            else { return expected }
-            guard (0...23).contains(hour), (0...59).contains(minute) else {
-                return "not a time of day (00:00-23:59)"
-            }
+        do {
+            _ = try Schedule.parse(text)
             return nil
+        } catch {
+            return error.description
         }
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard fields.count == 5 else {
-            return fields.count == 6 ? "has 6 fields: seconds are not supported; \(expected)" : expected
-        }
-        for field in fields {
-            let ok = field.unicodeScalars.allSatisfy {
-                TOMLPath.isBareKeyByte($0.value) && $0 != "_" || $0 == "*" || $0 == "," || $0 == "/"
-            }
-            if !ok { return "cron field \"\(field)\" has characters other than 0-9, A-Z, *, ',', '/' and '-'" }
-        }
-        return nil
     }
 
     /// ` (did you mean "x"?)` for the closest candidate within edit distance 2, else "".
@@ -684,19 +667,17 @@ struct ConfigSection {
 
     func timeZone(_ key: String) throws -> String? {
         guard let name = try string(key) else { return nil }
-        guard TimeZone(identifier: name) != nil else {
-            throw error(.invalidValue, key, "\"\(name)\" is not a known IANA time zone (like \"America/Mexico_City\" or \"UTC\")")
-        }
+        if let problem = ZoneName.problem(name) { throw error(.invalidValue, key, problem) }
         return name
     }
 
     func schedule(_ key: String) throws -> String? {
         guard let text = try string(key) else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let problem = ConfigParser.scheduleProblem(trimmed) {
-            throw error(.invalidValue, key, "\"\(text)\": \(problem)")
+        do {
+            return try Schedule.parse(text).text
+        } catch let problem {
+            throw error(.invalidValue, key, problem.description)
         }
-        return trimmed
     }
 
     func url(_ key: String, schemes: [String]) throws -> String? {
