@@ -47,7 +47,10 @@ let package = Package(
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "CZlib"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-        .testTarget(name: "RespaldoCoreTests", dependencies: ["RespaldoCore"]),
+        .testTarget(
+            name: "RespaldoCoreTests",
+            dependencies: ["RespaldoCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )
