@@ -9,6 +9,7 @@ PACKAGES=(
   postgresql postgresql-client
   tar gzip
   openssh-server openssh-client
+  python3 python3-aiosmtpd openssl
 )
 
 missing=()
