@@ -2,7 +2,10 @@
 import PackageDescription
 
 // Dependencies point down only:
-// respaldo -> RespaldoCore -> {Storage, Age, Gzip} -> CryptoPrimitives / C modules.
+// respaldo -> RespaldoCore -> {Storage, Age, Gzip} -> {Curl, CryptoPrimitives} -> C modules
+// (RespaldoCore also uses Curl, for alerts, and CryptoPrimitives directly).
+// Each C module has one Swift wrapper, its only importer: Gzip (CZlib), CryptoPrimitives
+// (COpenSSL), Curl (CCurl).
 let package = Package(
     name: "respaldo",
     products: [
@@ -21,11 +24,12 @@ let package = Package(
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
-        .target(name: "Storage", dependencies: ["CCurl"]),
+        .target(name: "Curl", dependencies: ["CCurl"]),
+        .target(name: "Storage", dependencies: ["Curl"]),
         .target(
             name: "RespaldoCore",
             dependencies: [
-                "Gzip", "Age", "Storage", "CryptoPrimitives",
+                "Gzip", "Age", "Storage", "CryptoPrimitives", "Curl",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -10,6 +10,7 @@ PACKAGES=(
   tar gzip pigz
   openssh-server openssh-client
   systemd prometheus   # systemd-analyze, -sysusers, -tmpfiles and promtool, for the tests
+  python3 python3-aiosmtpd openssl
 )
 
 missing=()

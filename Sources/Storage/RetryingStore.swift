@@ -1,3 +1,5 @@
+import Curl
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,4 @@
-import CCurl
+import Curl
 
 #if canImport(Glibc)
 import Glibc
@@ -193,8 +193,8 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
             try withoutActuallyEscaping(writer) { writer in
                 _ = try run(easy, url: endpoint.url(name), operation: "download", name: name) { easy, transfer in
                     transfer.writer = writer
-                    try easy.set(CURLOPT_BUFFERSIZE, long: Self.downloadBufferSize, "CURLOPT_BUFFERSIZE")
-                    if offset > 0 { try easy.set(CURLOPT_RESUME_FROM_LARGE, offset: offset, "CURLOPT_RESUME_FROM_LARGE") }
+                    try easy.set(.bufferSize(Self.downloadBufferSize))
+                    if offset > 0 { try easy.set(.resumeFrom(offset)) }
                 }
             }
         }
@@ -227,7 +227,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
             let transfer = try run(
                 easy, url: endpoint.folderURL(""), operation: "connect", name: "", metadata: true, fresh: true
             ) { easy, _ in
-                try easy.set(CURLOPT_NOBODY, long: 1, "CURLOPT_NOBODY")
+                try easy.set(.noBody(true))
             }
             let probe = ".respaldo-check-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
             let bytes = Array("respaldo write check\n".utf8)
@@ -243,7 +243,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
             try deleteLocked(easy, probe)
             return ConnectionInfo(
                 host: endpoint.display,
-                hostKeyType: transfer.hostKey.map { $0.typeName ?? Self.keyTypeName($0.type) },
+                hostKeyType: transfer.hostKey?.displayType,
                 hostKeyBase64: transfer.hostKey?.base64,
                 pinnedSHA256: pinnedSHA256,
                 folder: endpoint.path(""))
@@ -295,13 +295,15 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
             _ = try run(easy, url: endpoint.url(name), operation: "upload", name: name) { easy, transfer in
                 transfer.reader = reader
                 transfer.seeker = seek
-                try easy.set(CURLOPT_UPLOAD, long: 1, "CURLOPT_UPLOAD")
-                try easy.set(CURLOPT_FTP_CREATE_MISSING_DIRS, long: Int(CURLFTP_CREATE_DIR.rawValue), "CURLOPT_FTP_CREATE_MISSING_DIRS")
-                try easy.set(CURLOPT_NEW_DIRECTORY_PERMS, long: 0o700, "CURLOPT_NEW_DIRECTORY_PERMS")
-                try easy.set(CURLOPT_NEW_FILE_PERMS, long: 0o600, "CURLOPT_NEW_FILE_PERMS")
-                try easy.set(CURLOPT_UPLOAD_BUFFERSIZE, long: min(max(options.uploadBufferSize, 16 << 10), 2 << 20), "CURLOPT_UPLOAD_BUFFERSIZE")
-                if let size { try easy.set(CURLOPT_INFILESIZE_LARGE, offset: size, "CURLOPT_INFILESIZE_LARGE") }
-                if resumeFrom > 0 { try easy.set(CURLOPT_RESUME_FROM_LARGE, offset: resumeFrom, "CURLOPT_RESUME_FROM_LARGE") }
+                try easy.set([
+                    .upload(true),
+                    .createMissingDirectories(true),
+                    .newDirectoryPermissions(0o700),
+                    .newFilePermissions(0o600),
+                    .uploadBufferSize(min(max(options.uploadBufferSize, 16 << 10), 2 << 20)),
+                ])
+                if let size { try easy.set(.uploadSize(size)) }
+                if resumeFrom > 0 { try easy.set(.resumeFrom(resumeFrom)) }
             }
         }
     }
@@ -315,18 +317,16 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         guard stored == size else {
             throw StorageError.sizeMismatch(location: location, name: final, expected: size, actual: stored)
         }
-        let commands = try curlList([
+        let commands = [
             "*rm \(endpoint.quoted(final))",
             "rename \(endpoint.quoted(partial)) \(endpoint.quoted(final))",
-        ])
+        ]
         // The URL is the final name: after the QUOTE commands, NOBODY makes libcurl stat it,
         // which double-checks the rename.
         try run(easy, url: endpoint.url(final), operation: "rename", name: final, metadata: true) { easy, _ in
-            try easy.set(CURLOPT_NOBODY, long: 1, "CURLOPT_NOBODY")
-            try easy.set(CURLOPT_QUOTE, list: commands, "CURLOPT_QUOTE")
+            try easy.set([.noBody(true), .quote(commands)])
         }
-        withExtendedLifetime(commands) {}
-        if let published = easy.info(offset: CURLINFO_CONTENT_LENGTH_DOWNLOAD_T), published >= 0, published != size {
+        if let published = easy.downloadContentLength, published != size {
             throw StorageError.sizeMismatch(location: location, name: final, expected: size, actual: published)
         }
     }
@@ -335,13 +335,13 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     private func remoteSize(_ easy: CurlEasy, _ name: String) throws -> Int64? {
         do {
             try run(easy, url: endpoint.url(name), operation: "stat", name: name, metadata: true) { easy, _ in
-                try easy.set(CURLOPT_NOBODY, long: 1, "CURLOPT_NOBODY")
+                try easy.set(.noBody(true))
             }
         } catch let error as StorageError {
             if case .notFound = error { return nil }
             throw error
         }
-        if let size = easy.info(offset: CURLINFO_CONTENT_LENGTH_DOWNLOAD_T), size >= 0 { return size }
+        if let size = easy.downloadContentLength { return size }
         // libcurl reports no size for an empty file: read it from the folder's listing.
         let folder = name.lastIndex(of: "/").map { String(name[..<$0]) } ?? ""
         guard let entry = try entriesLocked(easy, folder).first(where: { $0.name == name }) else {
@@ -351,16 +351,13 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     }
 
     private func deleteLocked(_ easy: CurlEasy, _ name: String) throws {
-        let commands = try curlList(["rm \(endpoint.quoted(name))"])
         do {
             try run(easy, url: endpoint.folderURL(""), operation: "delete", name: name, metadata: true) { easy, _ in
-                try easy.set(CURLOPT_NOBODY, long: 1, "CURLOPT_NOBODY")
-                try easy.set(CURLOPT_QUOTE, list: commands, "CURLOPT_QUOTE")
+                try easy.set([.noBody(true), .quote(["rm \(endpoint.quoted(name))"])])
             }
-            withExtendedLifetime(commands) {}
         } catch let error as StorageError {
             // The rm failed; if the file is gone (or never was) the delete succeeded.
-            if case .remote(_, _, _, Int(CURLE_QUOTE_ERROR.rawValue), _) = error, try remoteSize(easy, name) == nil {
+            if case .remote(_, _, _, CurlCode.quoteError.rawValue, _) = error, try remoteSize(easy, name) == nil {
                 return
             }
             throw error
@@ -370,16 +367,14 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     /// Best effort removal of a temporary file after a failure, even after `cancel()`, within a
     /// few seconds at most.
     private func removeQuietly(_ easy: CurlEasy, _ name: String) {
-        guard let commands = try? curlList(["*rm \(endpoint.quoted(name))"]) else { return }
         _ = try? run(
             easy, url: endpoint.folderURL(""), operation: "remove", name: name, metadata: true,
             honoursCancel: false
         ) { easy, _ in
-            try easy.set(CURLOPT_NOBODY, long: 1, "CURLOPT_NOBODY")
-            try easy.set(CURLOPT_QUOTE, list: commands, "CURLOPT_QUOTE")
-            try easy.set(CURLOPT_TIMEOUT, long: min(options.connectTimeout, 10), "CURLOPT_TIMEOUT")
+            try easy.set([
+                .noBody(true), .quote(["*rm \(endpoint.quoted(name))"]), .timeout(seconds: min(options.connectTimeout, 10)),
+            ])
         }
-        withExtendedLifetime(commands) {}
     }
 
     private func entries(_ directory: String) throws -> [StoredObject] {
@@ -473,28 +468,31 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         }
         do {
             try easy.reset()
-            try easy.set(CURLOPT_URL, string: url, "CURLOPT_URL")
-            try easy.set(CURLOPT_PROTOCOLS_STR, string: "sftp", "CURLOPT_PROTOCOLS_STR")
-            try easy.set(CURLOPT_NOSIGNAL, long: 1, "CURLOPT_NOSIGNAL")
-            try easy.set(CURLOPT_SSH_AUTH_TYPES, long: Int(CURLSSH_AUTH_PUBLICKEY), "CURLOPT_SSH_AUTH_TYPES")
-            try easy.set(CURLOPT_SSH_PRIVATE_KEYFILE, string: options.identityFile, "CURLOPT_SSH_PRIVATE_KEYFILE")
-            // Empty: libssh2 derives the public key from the private one.
-            try easy.set(CURLOPT_SSH_PUBLIC_KEYFILE, string: "", "CURLOPT_SSH_PUBLIC_KEYFILE")
+            try easy.set([
+                .url(url),
+                .protocols("sftp"),
+                .noSignal(true),
+                .sshPublicKeyAuthOnly,
+                .sshPrivateKeyFile(options.identityFile),
+                .sshPublicKeyFile(""),  // libssh2 derives the public key from the private one
+            ])
             if let pinnedSHA256 {
-                try easy.set(CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, string: pinnedSHA256, "CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256")
+                try easy.set(.sshHostPublicKeySHA256(pinnedSHA256))
             } else if let knownHosts = options.knownHosts {
-                try easy.verifyHostKeyAgainstKnownHosts(knownHosts, transfer: transfer)
+                try easy.set(.sshKnownHosts(knownHosts))
             }
-            try easy.set(CURLOPT_CONNECTTIMEOUT, long: options.connectTimeout, "CURLOPT_CONNECTTIMEOUT")
-            try easy.set(CURLOPT_LOW_SPEED_LIMIT, long: options.lowSpeedLimit, "CURLOPT_LOW_SPEED_LIMIT")
-            try easy.set(CURLOPT_LOW_SPEED_TIME, long: options.lowSpeedTime, "CURLOPT_LOW_SPEED_TIME")
-            try easy.set(CURLOPT_TCP_KEEPALIVE, long: 1, "CURLOPT_TCP_KEEPALIVE")
+            try easy.set([
+                .connectTimeout(seconds: options.connectTimeout),
+                .lowSpeedLimit(bytesPerSecond: options.lowSpeedLimit),
+                .lowSpeedTime(seconds: options.lowSpeedTime),
+                .tcpKeepAlive(true),
+            ])
             if metadata {
                 // Commands and listings are not covered by the low-speed check: bound them.
-                try easy.set(CURLOPT_TIMEOUT, long: options.connectTimeout + options.lowSpeedTime, "CURLOPT_TIMEOUT")
+                try easy.set(.timeout(seconds: options.connectTimeout + options.lowSpeedTime))
             }
             if fresh || needsFreshConnection {
-                try easy.set(CURLOPT_FRESH_CONNECT, long: 1, "CURLOPT_FRESH_CONNECT")
+                try easy.set(.freshConnect(true))
             }
             try configure(easy, transfer)
             try easy.perform(transfer)
@@ -514,22 +512,22 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
 
     private func storageError(_ error: CurlError, operation: String, name: String, transfer: CurlTransfer) -> StorageError {
         switch error.code {
-        case CURLE_ABORTED_BY_CALLBACK where transfer.isCancelled:
+        case .abortedByCallback where transfer.isCancelled:
             return .cancelled(location: location)
-        case CURLE_PEER_FAILED_VERIFICATION:
+        case .peerFailedVerification:
             return .hostKey(location: location, host: endpoint.display, detail: hostKeyDetail(error, transfer))
-        case CURLE_LOGIN_DENIED:
+        case .loginDenied:
             if access(options.identityFile, R_OK) != 0 {
                 return .configuration(
                     location: location,
                     detail: "cannot read identity file \(options.identityFile): \(errnoText(errno))")
             }
             return .authentication(location: location, host: endpoint.display)
-        case CURLE_REMOTE_ACCESS_DENIED:
+        case .remoteAccessDenied:
             return .permissionDenied(location: location, name: name, detail: error.message)
-        case CURLE_QUOTE_ERROR where error.message.contains("ermission denied"):
+        case .quoteError where error.message.contains("ermission denied"):
             return .permissionDenied(location: location, name: name, detail: error.message)
-        case CURLE_REMOTE_FILE_NOT_FOUND:
+        case .remoteFileNotFound:
             return .notFound(location: location, name: name)
         default:
             return .remote(location: location, operation: operation, name: name, code: error.number, message: error.message)
@@ -542,33 +540,14 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         }
         let file = options.knownHosts ?? ""
         guard let key = transfer.hostKey else { return error.message }
-        let type = key.typeName ?? Self.keyTypeName(key.type)
+        let type = key.displayType
         switch key.match {
-        case CURLKHMATCH_MISMATCH:
+        case .mismatch:
             return "the server's \(type) key differs from the one \(file) lists for \(endpoint.knownHostsName) (possible man-in-the-middle, or the server's key changed)"
-        case CURLKHMATCH_MISSING:
+        case .missing:
             return "\(file) has no key for \(endpoint.knownHostsName) (the server offers \(type) \(key.base64))"
         default:
             return error.message
-        }
-    }
-
-    static func keyTypeName(_ type: curl_khtype) -> String {
-        switch type {
-        case CURLKHTYPE_ED25519: "ssh-ed25519"
-        case CURLKHTYPE_ECDSA: "ecdsa-sha2-nistp256"
-        case CURLKHTYPE_RSA: "ssh-rsa"
-        case CURLKHTYPE_DSS: "ssh-dss"
-        case CURLKHTYPE_RSA1: "rsa1"
-        default: "unknown"
-        }
-    }
-
-    private func curlList(_ lines: [String]) throws -> CurlList {
-        do {
-            return try CurlList(lines)
-        } catch {
-            throw StorageError.remote(location: location, operation: "quote", name: "", code: error.number, message: error.message)
         }
     }
 

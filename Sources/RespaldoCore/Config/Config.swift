@@ -192,8 +192,11 @@ public struct NotifyConfig: Sendable, Equatable {
     public var pingURL: String?
     /// Among "failure", "success", "upload_failure", "verify_failure".
     public var on: [String]
+    /// PEM CA certificates trusted instead of the system's for the TLS of all three targets
+    /// (a private CA). There is no way to turn the certificate check off.
+    public var caFile: String?
 
-    public init(webhookURL: String? = nil, smtpURL: String? = nil, mailFrom: String? = nil, mailTo: [String] = [], smtpCredentialsFile: String? = nil, pingURL: String? = nil, on: [String] = ["failure"]) {
+    public init(webhookURL: String? = nil, smtpURL: String? = nil, mailFrom: String? = nil, mailTo: [String] = [], smtpCredentialsFile: String? = nil, pingURL: String? = nil, on: [String] = ["failure"], caFile: String? = nil) {
         self.webhookURL = webhookURL
         self.smtpURL = smtpURL
         self.mailFrom = mailFrom
@@ -201,6 +204,7 @@ public struct NotifyConfig: Sendable, Equatable {
         self.smtpCredentialsFile = smtpCredentialsFile
         self.pingURL = pingURL
         self.on = on
+        self.caFile = caFile
     }
 }
 

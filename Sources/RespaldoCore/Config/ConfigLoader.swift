@@ -372,7 +372,7 @@ final class ConfigParser {
 
     func parseNotify(_ s: ConfigSection) throws -> NotifyConfig {
         try s.checkKeys(
-            ["webhook_url", "smtp_url", "mail_from", "mail_to", "smtp_credentials_file", "ping_url", "on"])
+            ["webhook_url", "smtp_url", "mail_from", "mail_to", "smtp_credentials_file", "ping_url", "on", "ca_file"])
         let webhook = try s.url("webhook_url", schemes: ["https", "http"])
         let ping = try s.url("ping_url", schemes: ["https", "http"])
         let smtp = try s.url("smtp_url", schemes: ["smtps", "smtp"])
@@ -399,6 +399,10 @@ final class ConfigParser {
         if let credentials {
             try s.checkFile("smtp_credentials_file", credentials, what: "SMTP credentials file", private: true)
         }
+        let caFile = try s.absolutePath("ca_file")
+        if let caFile {
+            try s.checkFile("ca_file", caFile, what: "CA file", private: false)
+        }
         if webhook == nil && ping == nil && smtp == nil {
             throw s.error(
                 .missingKey, nil, "sets none of webhook_url, smtp_url, ping_url: nobody would be notified (omit [notify] instead)")
@@ -417,7 +421,7 @@ final class ConfigParser {
         }
         return NotifyConfig(
             webhookURL: webhook, smtpURL: smtp, mailFrom: mailFrom, mailTo: mailTo ?? [],
-            smtpCredentialsFile: credentials, pingURL: ping, on: on)
+            smtpCredentialsFile: credentials, pingURL: ping, on: on, caFile: caFile)
     }
 
     func parseMetrics(_ s: ConfigSection) throws -> MetricsConfig {
