@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // timerfd and eventfd, which Glibc's Swift module lacks; used by the daemon's timer only.
+        .systemLibrary(name: "CLinux"),
 
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
@@ -29,7 +31,7 @@ let package = Package(
         .target(
             name: "RespaldoCore",
             dependencies: [
-                "Gzip", "Age", "Storage", "CryptoPrimitives", "Curl",
+                "Gzip", "Age", "Storage", "CryptoPrimitives", "Curl", "CLinux",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,7 +53,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures"]),
         .testTarget(
             name: "RespaldoCoreTests",
-            dependencies: ["RespaldoCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RespaldoCore", "TestFixtures", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["TestFixtures"]),
     ]

@@ -24,10 +24,13 @@ struct Backup: ParsableCommand {
             job.showProgress = ProgressMeter.isWanted
             backups.append(job)
         }
+        let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
+        // The alerts of this run leave before the process exits (bounded: never blocks a backup for long).
+        defer { _ = alerter?.waitForOutstanding(timeout: 30) }
         var failures: [RespaldoError] = []
         for backup in backups {
             do {
-                let (manifest, uploadFailures) = try backup.run(upload: !noUpload)
+                let (manifest, uploadFailures) = try backup.runRecorded(upload: !noUpload, alerter: alerter)
                 emit(manifest.id)
                 failures += uploadFailures
             } catch let error as RespaldoError {

@@ -33,7 +33,13 @@ struct Restore: ParsableCommand {
         let identities = try Keys.identities(identityFile: identity, config: config)
         var restore = RestoreJob(logger: logger)
         restore.showProgress = ProgressMeter.isWanted && output != nil
-        try restore.run(snapshot, from: repository.store, identities: identities,
-                        to: output.map { .file($0) } ?? .standardOutput)
+        do {
+            try restore.run(snapshot, from: repository.store, identities: identities,
+                            to: output.map { .file($0) } ?? .standardOutput)
+            Audit.record(config, .restore, job: snapshot.manifest.job, snapshot: snapshot.id, target: output ?? "stdout", logger: logger)
+        } catch {
+            Audit.record(config, .restore, job: snapshot.manifest.job, snapshot: snapshot.id, target: output ?? "stdout", error: error, logger: logger)
+            throw error
+        }
     }
 }

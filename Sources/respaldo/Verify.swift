@@ -60,7 +60,10 @@ struct Verify: ParsableCommand {
             }
         }
         for snapshot in snapshots {
-            reports.append(verifier.verify(snapshot, in: repository.store, identities: identities))
+            let report = verifier.verify(snapshot, in: repository.store, identities: identities)
+            reports.append(report)
+            Audit.record(config, .verify, job: snapshot.manifest.job, snapshot: snapshot.id, target: repository.store.location,
+                         error: report.ok ? nil : RespaldoError.failed(report.problems.joined(separator: "; ")), logger: logger)
         }
         if json {
             try printJSON(reports)

@@ -131,6 +131,9 @@ final class Subprocess {
         }
     }
 
+    /// What the process has written to stderr so far (it may still be running).
+    var stderrSoFar: String { String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self) }
+
     /// Waits for the process (killing its group at the timeout). With `sampleMemory`, polls
     /// `/proc/PID/status` for `VmHWM` while it runs.
     func wait(sampleMemory: Bool = false) -> ProcessResult {

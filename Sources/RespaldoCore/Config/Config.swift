@@ -15,6 +15,8 @@ public struct Config: Sendable {
     public var jobs: [JobConfig]
     public var notify: NotifyConfig?
     public var metrics: MetricsConfig?
+    /// How many runs the daemon starts at once (`max_parallel`, default 1).
+    public var maxParallel: Int = 1
 
     public init(
         path: String, localDir: String, stateDir: String, timezone: String,
@@ -163,6 +165,8 @@ public struct JobConfig: Sendable, Equatable {
     public var timezone: String?
     public var source: SourceConfig
     public var compressionLevel: Int
+    /// Compression worker threads; nil: one per core.
+    public var compressionThreads: Int?
     public var remotes: [String]
     public var minBytes: Int64
     public var maxShrink: Double?

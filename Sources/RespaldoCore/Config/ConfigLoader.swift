@@ -85,6 +85,7 @@ final class ConfigParser {
         let top = ConfigSection(parser: self, table: root, path: .root, context: nil, keyPrefix: .root)
         try top.checkKeys([
             "local_dir", "state_dir", "timezone", "encryption", "retention", "remotes", "jobs", "notify", "metrics",
+            "max_parallel",
         ])
         let localDir = try top.requiredAbsolutePath("local_dir")
         let stateDir = try top.requiredAbsolutePath("state_dir")
@@ -122,9 +123,11 @@ final class ConfigParser {
 
         let notify = try top.subtable("notify", context: "notify").map(parseNotify)
         let metrics = try top.subtable("metrics", context: "metrics").map(parseMetrics)
-        return Config(
+        var config = Config(
             path: file, localDir: localDir, stateDir: stateDir, timezone: timezone, encryption: encryption,
             retention: retention, remotes: remotes, jobs: jobs, notify: notify, metrics: metrics)
+        config.maxParallel = try top.int("max_parallel", min: 1, max: 64) ?? 1
+        return config
     }
 
     // MARK: - Sections
@@ -250,7 +253,7 @@ final class ConfigParser {
         let databaseKeys = ["database", "host", "port", "user", "dump_args", "password_file"]
         try s.checkKeys(
             ["name", "schedule", "timezone", "source"] + databaseKeys + [
-                "paths", "command", "compression_level", "remotes", "min_bytes", "max_shrink", "sanity", "drill",
+                "paths", "command", "compression_level", "compression_threads", "remotes", "min_bytes", "max_shrink", "sanity", "drill",
             ])
         let name = try s.requiredString("name")
         guard ConfigParser.isName(name, allowDots: false) else {
@@ -317,6 +320,7 @@ final class ConfigParser {
         }
 
         let compressionLevel = try s.int("compression_level", min: 0, max: 9) ?? 6
+        let compressionThreads = try s.int("compression_threads", min: 1, max: 256)
         let remoteNames = try s.stringArray("remotes") ?? []
         for (i, remote) in remoteNames.enumerated() {
             let key = TOMLPath([.key("remotes"), .index(i)])
@@ -344,9 +348,11 @@ final class ConfigParser {
             throw s.error(.invalidValue, "sanity", "\"\(sanityText)\" is not a mode; expected \"fail\" or \"warn\"")
         }
         let drill = try s.subtable("drill").map(parseDrill)
-        return JobConfig(
+        var job = JobConfig(
             name: name, schedule: schedule, timezone: timezone, source: source, compressionLevel: compressionLevel,
             remotes: remoteNames, minBytes: Int64(minBytes), maxShrink: maxShrink, sanity: sanity, drill: drill)
+        job.compressionThreads = compressionThreads
+        return job
     }
 
     func parseDrill(_ s: ConfigSection) throws -> DrillConfig {

@@ -1,4 +1,5 @@
 import Foundation
+import Gzip
 import Logging
 import Storage
 
@@ -28,7 +29,14 @@ public struct BackupJob {
     public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
-        let manifest = try snapshot()
+        let manifest: Manifest
+        do {
+            manifest = try snapshot()
+            Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
+        } catch {
+            Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
+            throw error
+        }
         let snapshot = Snapshot(manifest: manifest, location: "local")
         let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
         var failures: [RespaldoError] = []
@@ -90,7 +98,7 @@ public struct BackupJob {
 
         let plain = HashTap(onBytes: progressCallback(meter))
         let artifact = HashTap()
-        var stages: [any ChunkTransform] = [plain, try CodecStage.gzip(level: job.compressionLevel)]
+        var stages: [any ChunkTransform] = [plain, try CodecStage.gzip(level: job.compressionLevel, threads: job.compressionThreads ?? ParallelGzipCompressor.defaultThreads)]
         if let encryption { stages.append(try CodecStage.encrypt(to: encryption.recipients)) }
         stages.append(artifact)
 

@@ -44,8 +44,14 @@ public struct PruneJob {
         for decision in decisions where !decision.keep {
             guard let snapshot = byID[decision.id] else { continue }
             if dryRun { continue }
-            try store.delete("\(job.name)/\(Manifest.fileName(for: snapshot.id))")
-            try store.delete(snapshot.artifactPath)
+            do {
+                try store.delete("\(job.name)/\(Manifest.fileName(for: snapshot.id))")
+                try store.delete(snapshot.artifactPath)
+            } catch {
+                Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, error: error, logger: logger)
+                throw error
+            }
+            Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, logger: logger)
             logger.info("prune \(snapshot.id) (\(store.location)): removed")
         }
         let stale = try store.partials(job.name).map(\.name).filter { name in
@@ -57,6 +63,9 @@ public struct PruneJob {
                 try store.delete(name)
                 logger.info("prune (\(store.location)): removed stale \(name)")
             }
+        }
+        if !dryRun && !(store is LocalStore) {
+            SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: decisions.filter(\.keep).count)
         }
         return Report(location: store.location, decisions: decisions, stalePartials: stale)
     }

@@ -31,10 +31,12 @@ public struct UploadJob {
             let manifestName = "\(snapshot.manifest.job)/\(Manifest.fileName(for: snapshot.id))"
             try remote.put(manifestName, bytes: try local.read(manifestName))
             pending.clear(snapshot.id, remote: remote.location)
+            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             let seconds = max(Date().timeIntervalSince(started), 0.001)
             let resumed = result.resumedFrom > 0 ? ", resumed at \(formatBytes(result.resumedFrom))" : ""
             logger.info("upload \(snapshot.id) to \(remote.location): \(formatBytes(result.bytes)) in \(String(format: "%.1f", seconds)) s (\(formatBytes(Int64(Double(result.bytes) / seconds)))/s\(resumed))")
         } catch {
+            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error, logger: logger)
             logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
             throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error)")
         }
@@ -60,6 +62,7 @@ public struct UploadJob {
                 failures.append(snapshot.id)
             }
         }
+        SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count)
         if !failures.isEmpty {
             throw RespaldoError.failed("\(failures.count) upload\(failures.count == 1 ? "" : "s") to \(remote.location) failed: \(failures.joined(separator: ", "))")
         }

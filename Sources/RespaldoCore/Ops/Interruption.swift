@@ -9,14 +9,16 @@ public struct Interrupted: Error, CustomStringConvertible {
     public var description: String { "interrupted by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")" }
 }
 
-/// Turns SIGINT and SIGTERM into cancellation of whatever is running, so an interrupted backup
-/// or restore removes its temporary files instead of dying mid-write. With nothing running,
-/// or on a second signal, the process exits at once.
+/// Turns SIGINT, SIGTERM and SIGHUP into cancellation of whatever is running, so an interrupted
+/// backup or restore removes its temporary files instead of dying mid-write. With nothing
+/// running, or on a second signal, the process exits at once. The daemon takes SIGHUP for
+/// itself (`onHangup`: reload) and registers a handler of its own for a graceful stop.
 public enum Interruption {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var handlers: [Int: @Sendable (Int32) -> Void] = [:]
     nonisolated(unsafe) private static var nextToken = 0
     nonisolated(unsafe) private static var received: Int32?
+    nonisolated(unsafe) private static var hangupHandler: (@Sendable () -> Void)?
 
     /// Call once, first thing in main: the signals are blocked in every thread created after
     /// this (threads inherit the mask) and taken by one thread with sigwait.
@@ -34,8 +36,15 @@ public enum Interruption {
         thread.start()
     }
 
+    /// SIGHUP calls `handler` (on the signal thread) instead of interrupting anything.
+    public static func onHangup(_ handler: @escaping @Sendable () -> Void) {
+        lock.lock()
+        hangupHandler = handler
+        lock.unlock()
+    }
+
     /// Registers `handler` until `unregister`; returns a token.
-    static func register(_ handler: @escaping @Sendable (Int32) -> Void) -> Int {
+    public static func register(_ handler: @escaping @Sendable (Int32) -> Void) -> Int {
         lock.lock()
         defer { lock.unlock() }
         nextToken += 1
@@ -43,7 +52,7 @@ public enum Interruption {
         return nextToken
     }
 
-    static func unregister(_ token: Int) {
+    public static func unregister(_ token: Int) {
         lock.lock()
         handlers.removeValue(forKey: token)
         lock.unlock()
@@ -51,6 +60,11 @@ public enum Interruption {
 
     private static func deliver(_ signal: Int32) {
         lock.lock()
+        if signal == SIGHUP, let hangup = hangupHandler {
+            lock.unlock()
+            hangup()
+            return
+        }
         let repeated = received != nil
         received = signal
         let current = Array(handlers.values)
@@ -64,6 +78,7 @@ public enum Interruption {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         return set
     }
 }

@@ -101,9 +101,11 @@ public struct SystemdNotifier: Sendable {
             guard fd >= 0 else { throw SystemdNotifyError.system(operation: "socket", socket: socket, errno: errno) }
             defer { close(fd) }
             var sent: Int
+            // MSG_DONTWAIT: a listener that stopped reading must never stall the scheduler;
+            // the message is dropped with EAGAIN instead.
             repeat {
                 sent = message.withUnsafeBytes { bytes in
-                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), address, length)
+                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), address, length)
                 }
             } while sent < 0 && errno == EINTR
             guard sent == message.count else {

@@ -37,6 +37,7 @@ protocol ByteCodec: AnyObject {
 }
 
 extension GzipCompressor: ByteCodec {}
+extension ParallelGzipCompressor: ByteCodec {}
 extension AgeEncryptor: ByteCodec {}
 extension AgeDecryptor: ByteCodec {}
 extension GzipDecompressor: ByteCodec {
@@ -68,8 +69,10 @@ final class CodecStage: ChunkTransform {
         return out
     }
 
-    static func gzip(level: Int) throws -> CodecStage {
-        CodecStage(try GzipCompressor(level: Int32(level))) { $0 / 2 + 64 }
+    /// pigz-style: blocks deflated on `threads` workers into one standard gzip member, the
+    /// same bytes for any thread count (so a snapshot's SHA-256 never depends on the machine).
+    static func gzip(level: Int, threads: Int) throws -> CodecStage {
+        CodecStage(try ParallelGzipCompressor(level: Int32(level), threads: threads)) { $0 / 2 + 64 }
     }
 
     static func gunzip() throws -> CodecStage {

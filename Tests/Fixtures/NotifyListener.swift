@@ -5,16 +5,16 @@ import Glibc
 
 /// A stand-in for systemd's notification socket: an AF_UNIX datagram socket bound to a path
 /// or an abstract name, as NOTIFY_SOCKET names it.
-final class NotifyListener {
-    let fd: Int32
+public final class NotifyListener {
+    public let fd: Int32
     /// The NOTIFY_SOCKET value for this listener.
-    let address: String
+    public let address: String
     private let path: String?
 
     /// Binds to `<folder>/notify`, or to an abstract name when `folder` is nil.
-    init(folder: String?) throws {
+    public init(folder: String?) throws {
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ToolError("socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
         var bytes: [UInt8]
         if let folder {
             path = folder + "/notify"
@@ -36,7 +36,7 @@ final class NotifyListener {
         guard rc == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw ToolError("bind \(address): \(message)")
+            throw FixtureError("bind \(address): \(message)")
         }
     }
 
@@ -46,7 +46,7 @@ final class NotifyListener {
     }
 
     /// The next datagram, or nil when none arrives within `timeout` seconds.
-    func receive(timeout: TimeInterval) -> String? {
+    public func receive(timeout: TimeInterval) -> String? {
         var pollfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pollfd, 1, Int32(timeout * 1000)) == 1 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -56,7 +56,7 @@ final class NotifyListener {
     }
 
     /// Every datagram that arrives within `seconds`.
-    func drain(for seconds: TimeInterval) -> [String] {
+    public func drain(for seconds: TimeInterval) -> [String] {
         var messages: [String] = []
         let deadline = Date().addingTimeInterval(seconds)
         while case let remaining = deadline.timeIntervalSinceNow, remaining > 0 {

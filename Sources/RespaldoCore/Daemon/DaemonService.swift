@@ -1,0 +1,233 @@
+import Foundation
+import Logging
+
+/// `respaldo daemon`: fires each job at its scheduled times, one catch-up run for a time missed
+/// while it was down, retries pending uploads, and talks to systemd. Shaped like a
+/// swift-service-lifecycle `Service`: `run()` returns after a graceful shutdown.
+///
+/// One loop thread owns the plan and sleeps on a `WakeTimer` (wall-clock deadline, re-armed on
+/// clock changes). Runs happen on worker threads, at most `max_parallel` at once and never two
+/// of the same job; the loop keeps sending watchdog pings while they work.
+public final class DaemonService: @unchecked Sendable {
+    private let configPath: String
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let timer: WakeTimer
+    private let now: @Sendable () -> Date
+
+    // Owned by the loop thread.
+    private var config: Config
+    private var plan: DaemonPlan
+    private var queue: [DaemonPlan.Due] = []
+    private var running: Set<DaemonTask> = []
+    private var pendingRetryAt: Date?
+    private var pendingRetryDelay: TimeInterval
+    private var retryingUploads = false
+    private var alerter: Alerter?
+    private var lastStatus = ""
+
+    // Shared with signal and worker threads, under `lock`.
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var reloadRequested = false
+    private var finished: [TaskOutcome] = []
+    private var uploadsFinished: Bool?
+
+    /// First retry of pending uploads after a failure; doubles up to `maxPendingRetryDelay`.
+    public static let pendingRetryDelay: TimeInterval = 300
+    public static let maxPendingRetryDelay: TimeInterval = 6 * 3600
+
+    public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.configPath = configPath
+        self.config = config
+        self.logger = logger
+        self.notifier = notifier
+        self.now = now
+        timer = try WakeTimer()
+        let start = now()
+        let states = (try? RunState.loadAll(stateDir: config.stateDir, jobs: config.jobs.map(\.name))) ?? []
+        let byJob = Dictionary(states.map { ($0.job, $0) }, uniquingKeysWith: { a, _ in a })
+        plan = DaemonPlan(config: config, lastSuccessStart: { task in
+            let state = byJob[task.job]
+            return task.kind == .backup ? state?.lastSuccess?.startedAt : state?.lastDrillSuccess?.startedAt
+        }, now: start)
+        pendingRetryAt = start
+        alerter = config.notify.map { Alerter(config: $0, logger: logger) }
+        pendingRetryDelay = Self.pendingRetryDelay
+    }
+
+    public func requestStop() {
+        lock.withLock { stopRequested = true }
+        timer.wake()
+    }
+
+    public func requestReload() {
+        lock.withLock { reloadRequested = true }
+        timer.wake()
+    }
+
+    /// Runs until `requestStop` (SIGTERM): then no new run starts, running ones are cancelled
+    /// (their pipelines take the same signal and remove their temporary files), and it returns
+    /// once they have ended.
+    public func run() {
+        let stopToken = Interruption.register { [weak self] _ in self?.requestStop() }
+        defer { Interruption.unregister(stopToken) }
+        Interruption.onHangup { [weak self] in self?.requestReload() }
+
+        let watchdog = notifier.watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        logger.info("daemon started: \(describePlan())")
+        for due in plan.takeDue(now: now()) { enqueue(due) }
+        try? notifier.ready(status: statusLine())
+
+        while !lock.withLock({ stopRequested }) {
+            if lock.withLock({ let r = reloadRequested; reloadRequested = false; return r }) { reload() }
+            collectFinished()
+            for due in plan.takeDue(now: now()) { enqueue(due) }
+            startUploadRetryIfDue()
+            dispatch()
+            let status = statusLine()
+            if status != lastStatus {
+                try? notifier.status(status)
+                lastStatus = status
+            }
+            let deadline = [plan.nextDeadline, retryingUploads ? nil : pendingRetryAt].compactMap { $0 }.min()
+            let reason = timer.wait(until: deadline, timeout: watchdog)
+            if watchdog != nil { try? notifier.watchdog() }
+            if reason == .clockChanged {
+                logger.notice("the system clock was set: schedules re-armed from \(RFC3339.format(now(), in: .current))")
+                plan.clockChanged(now: now())
+            }
+        }
+        shutdown(watchdog: watchdog)
+    }
+
+    // MARK: - Runs
+
+    private func enqueue(_ due: DaemonPlan.Due) {
+        if running.contains(due.task) || queue.contains(where: { $0.task == due.task }) {
+            logger.warning("\(due.task): its run for \(RFC3339.format(due.scheduledAt, in: zone(due.task))) is skipped: the previous run has not finished")
+            return
+        }
+        if let missed = due.catchUpOf {
+            logger.notice("\(due.task): the run scheduled for \(RFC3339.format(missed, in: zone(due.task))) was missed while the daemon was down; running it now")
+        }
+        queue.append(due)
+    }
+
+    private func dispatch() {
+        while let next = queue.first, running.count < config.maxParallel {
+            queue.removeFirst()
+            running.insert(next.task)
+            let runner = TaskRunner(
+                config: config, logger: logger,
+                shouldStop: { [weak self] in self?.lock.withLock { self?.stopRequested ?? true } ?? true },
+                alerter: alerter)
+            let thread = Thread { [weak self] in
+                let outcome = runner.run(next.task)
+                guard let self else { return }
+                self.lock.withLock { self.finished.append(outcome) }
+                self.timer.wake()
+            }
+            thread.name = "respaldo-\(next.task.job)"
+            thread.start()
+        }
+    }
+
+    private func collectFinished() {
+        let (outcomes, uploads) = lock.withLock { () -> ([TaskOutcome], Bool?) in
+            defer { finished = []; uploadsFinished = nil }
+            return (finished, uploadsFinished)
+        }
+        for outcome in outcomes {
+            running.remove(outcome.task)
+            let seconds = String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt))
+            switch outcome.result {
+            case .success: logger.info("\(outcome.task): done in \(seconds) s\(outcome.snapshot.map { " (\($0))" } ?? "")")
+            case .uploadFailure: logger.error("\(outcome.task): snapshot \(outcome.snapshot ?? "?") is local only for now: \(outcome.error ?? "upload failed")")
+            case .failure: logger.error("\(outcome.task): failed after \(seconds) s: \(outcome.error ?? "unknown error")")
+            }
+            // Whatever the run left pending goes out now rather than at the next backoff step.
+            if outcome.task.kind == .backup { pendingRetryAt = now() }
+        }
+        if let clean = uploads {
+            retryingUploads = false
+            pendingRetryDelay = clean ? Self.pendingRetryDelay : min(pendingRetryDelay * 2, Self.maxPendingRetryDelay)
+            pendingRetryAt = clean ? nil : now().addingTimeInterval(pendingRetryDelay)
+        }
+    }
+
+    /// Pending uploads: at start, after each backup, and after a failure with a doubling delay.
+    private func startUploadRetryIfDue() {
+        guard !retryingUploads, let at = pendingRetryAt, at <= now() else { return }
+        pendingRetryAt = nil
+        let pending = PendingUploads(stateDir: config.stateDir)
+        let anyPending = config.jobs.contains { job in job.remotes.contains { !pending.ids(remote: $0, job: job.name).isEmpty } }
+        guard anyPending else {
+            pendingRetryDelay = Self.pendingRetryDelay
+            return
+        }
+        retryingUploads = true
+        let runner = TaskRunner(config: config, logger: logger, shouldStop: { true }, alerter: alerter)
+        let thread = Thread { [weak self] in
+            let clean = runner.retryPendingUploads()
+            guard let self else { return }
+            self.lock.withLock { self.uploadsFinished = clean }
+            self.timer.wake()
+        }
+        thread.name = "respaldo-uploads"
+        thread.start()
+    }
+
+    // MARK: - Reload and stop
+
+    /// SIGHUP: the new file is validated completely before it replaces the running config; on
+    /// any error the daemon keeps the old one and says why.
+    private func reload() {
+        try? notifier.reloading(status: "reloading \(configPath)")
+        do {
+            let fresh = try Config.load(path: configPath)
+            _ = try Keys.encryption(fresh.encryption)
+            config = fresh
+            alerter = fresh.notify.map { Alerter(config: $0, logger: logger) }
+            plan = plan.reloaded(with: fresh, now: now())
+            logger.notice("configuration reloaded from \(configPath): \(describePlan())")
+        } catch {
+            logger.error("reload of \(configPath) failed, keeping the running configuration: \(error)")
+        }
+        try? notifier.ready(status: statusLine())
+    }
+
+    private func shutdown(watchdog: Double?) {
+        try? notifier.stopping(status: running.isEmpty ? "stopping" : "stopping: waiting for \(running.map(\.description).sorted().joined(separator: ", "))")
+        logger.notice(running.isEmpty ? "stopping" : "stopping: cancelling \(running.map(\.description).sorted().joined(separator: ", "))")
+        while !running.isEmpty || retryingUploads {
+            _ = timer.wait(until: nil, timeout: watchdog ?? 1)
+            if watchdog != nil { try? notifier.watchdog() }
+            collectFinished()
+        }
+        _ = alerter?.waitForOutstanding(timeout: 10)
+        logger.notice("stopped")
+    }
+
+    // MARK: - Descriptions
+
+    private func zone(_ task: DaemonTask) -> TimeZone {
+        config.job(named: task.job).map { config.timeZone(for: $0) } ?? TimeZone(identifier: config.timezone) ?? .gmt
+    }
+
+    private func describePlan() -> String {
+        let tasks = plan.tasks
+        guard !tasks.isEmpty else { return "no job has a schedule" }
+        return tasks.compactMap { task in
+            plan.nextFire(of: task).map { "\(task) next at \(RFC3339.format($0, in: zone(task)))" }
+        }.joined(separator: "; ")
+    }
+
+    private func statusLine() -> String {
+        if !running.isEmpty { return "running \(running.map(\.description).sorted().joined(separator: ", "))" }
+        guard let next = plan.nextDeadline, let task = plan.tasks.first(where: { plan.nextFire(of: $0) == next }) else {
+            return "idle: nothing scheduled"
+        }
+        return "idle; next: \(task) at \(RFC3339.format(next, in: zone(task)))"
+    }
+}

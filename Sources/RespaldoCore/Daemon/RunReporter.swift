@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Storage
+
+/// What follows every run: the run state (for `status` and catch-up), the metrics textfile and
+/// the alerts. None of it can fail the run: each problem is logged.
+struct RunReporter {
+    let config: Config
+    let logger: Logger
+    let alerter: Alerter?
+
+    func report(_ outcome: TaskOutcome) {
+        let record = RunRecord(
+            startedAt: outcome.startedAt, finishedAt: outcome.finishedAt, success: outcome.result != .failure,
+            snapshot: outcome.snapshot, plainBytes: outcome.plainBytes, artifactBytes: outcome.artifactBytes,
+            error: outcome.error)
+        do {
+            _ = try RunState.update(stateDir: config.stateDir, job: outcome.task.job) { state in
+                switch outcome.task.kind {
+                case .backup: state.recordRun(record)
+                case .drill: state.recordDrill(record)
+                }
+            }
+        } catch {
+            logger.error("cannot record the run of \(outcome.task): \(error)")
+        }
+        writeMetrics()
+        guard let alerter else { return }
+        let status: AlertStatus = switch (outcome.task.kind, outcome.result) {
+        case (_, .success): .success
+        case (_, .uploadFailure): .uploadFailure
+        case (.drill, .failure): .verifyFailure
+        case (.backup, .failure): .failure
+        }
+        alerter.finish(AlertEvent(
+            job: outcome.task.job, status: status, snapshot: outcome.snapshot, error: outcome.error,
+            host: hostName(), startedAt: outcome.startedAt, finishedAt: outcome.finishedAt))
+    }
+
+    /// Rewrites the metrics textfile from the run states and what is stored now.
+    func writeMetrics() {
+        guard let metrics = config.metrics else { return }
+        do {
+            let pending = PendingUploads(stateDir: config.stateDir)
+            let local = LocalStore(root: config.localDir)
+            let inputs = try config.jobs.map { job in
+                var snapshots = SnapshotCounts.load(stateDir: config.stateDir, job: job.name)
+                snapshots["local"] = (try? Catalog.snapshots(in: local, job: job.name).count) ?? 0
+                return JobMetricsInput(
+                    state: try RunState.load(stateDir: config.stateDir, job: job.name),
+                    snapshots: snapshots,
+                    pendingUploads: Dictionary(uniqueKeysWithValues: job.remotes.map { ($0, pending.ids(remote: $0, job: job.name).count) }),
+                    drills: job.drill != nil)
+            }
+            try RespaldoMetrics.textfile(jobs: inputs).write(to: metrics.textfile)
+        } catch {
+            logger.error("cannot write the metrics textfile \(metrics.textfile): \(error)")
+        }
+    }
+}
+
+extension BackupJob {
+    /// `run(upload:)`, then the run state, metrics and alerts, whoever started it (the daemon or
+    /// `respaldo backup`), so `status` and the metrics show operators' runs too. A run that
+    /// could not start because the job is locked records nothing: it did not happen.
+    public func runRecorded(upload: Bool, alerter: Alerter?) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
+        let started = Date()
+        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
+        let task = DaemonTask(job: job.name, kind: .backup)
+        alerter?.ping(.start)
+        do {
+            let result = try run(upload: upload)
+            reporter.report(TaskOutcome(
+                task: task, result: result.uploadFailures.isEmpty ? .success : .uploadFailure,
+                snapshot: result.manifest.id, plainBytes: result.manifest.plain.bytes,
+                artifactBytes: result.manifest.artifact.bytes,
+                error: result.uploadFailures.isEmpty ? nil : result.uploadFailures.map(\.description).joined(separator: "; "),
+                startedAt: started, finishedAt: Date()))
+            return result
+        } catch let error as RespaldoError where error.exitStatus == 75 {
+            throw error
+        } catch {
+            reporter.report(TaskOutcome(task: task, result: .failure, error: "\(error)", startedAt: started, finishedAt: Date()))
+            throw error
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+
+/// How one run of a task ended.
+public struct TaskOutcome: Sendable {
+    public enum Result: Sendable, Equatable {
+        case success
+        /// The local snapshot is complete, but a remote copy failed (it stays pending).
+        case uploadFailure
+        case failure
+    }
+
+    public var task: DaemonTask
+    public var result: Result
+    public var snapshot: String?
+    public var plainBytes: Int64?
+    public var artifactBytes: Int64?
+    public var error: String?
+    public var startedAt: Date
+    public var finishedAt: Date
+}
+
+/// Runs one task the way `respaldo backup` would, under the job's lock. A lock held by an
+/// operator's run is waited for (checking `shouldStop`), never skipped and never overlapped.
+struct TaskRunner {
+    let config: Config
+    let logger: Logger
+    /// True once the daemon is stopping: a waiting run gives up.
+    let shouldStop: @Sendable () -> Bool
+    let alerter: Alerter?
+    static let lockPollSeconds: UInt32 = 5
+
+    func run(_ task: DaemonTask) -> TaskOutcome {
+        let started = Date()
+        var outcome = TaskOutcome(task: task, result: .failure, startedAt: started, finishedAt: started)
+        guard let job = config.job(named: task.job) else {
+            outcome.error = "job \(task.job) is no longer in \(config.path)"
+            return outcome
+        }
+        do {
+            switch task.kind {
+            case .backup:
+                let (manifest, uploadFailures) = try whenUnlocked(job) {
+                    try BackupJob(config: config, jobName: job.name, logger: logger).runRecorded(upload: true, alerter: alerter)
+                }
+                outcome.snapshot = manifest.id
+                outcome.plainBytes = manifest.plain.bytes
+                outcome.artifactBytes = manifest.artifact.bytes
+                outcome.result = uploadFailures.isEmpty ? .success : .uploadFailure
+                if !uploadFailures.isEmpty { outcome.error = uploadFailures.map(\.description).joined(separator: "; ") }
+            case .drill:
+                outcome.error = "drills are not part of this build"
+            }
+        } catch {
+            outcome.error = "\(error)"
+        }
+        outcome.finishedAt = max(outcome.finishedAt, Date())
+        return outcome
+    }
+
+    /// Retries `body` while it fails because another process holds the job's lock.
+    private func whenUnlocked<T>(_ job: JobConfig, _ body: () throws -> T) throws -> T {
+        var logged = false
+        while true {
+            do {
+                return try body()
+            } catch let error as RespaldoError where error.exitStatus == 75 {
+                if shouldStop() { throw error }
+                if !logged {
+                    logger.warning("job \(job.name): another run holds its lock (an operator's respaldo backup?); waiting for it to finish")
+                    logged = true
+                }
+                sleep(Self.lockPollSeconds)
+            }
+        }
+    }
+
+    /// Uploads what each remote lacks, for every job with pending uploads. True when nothing
+    /// is left pending. Jobs whose lock is held are left for the next round.
+    func retryPendingUploads() -> Bool {
+        let pending = PendingUploads(stateDir: config.stateDir)
+        var clean = true
+        for job in config.jobs where !job.remotes.isEmpty {
+            let remotes = job.remotes.filter { !pending.ids(remote: $0, job: job.name).isEmpty }
+            guard !remotes.isEmpty else { continue }
+            guard let lock = try? JobLock.acquire(stateDir: config.stateDir, job: job.name) else {
+                clean = false
+                continue
+            }
+            defer { withExtendedLifetime(lock) {} }
+            for remote in remotes {
+                do {
+                    let store = try RemoteStores(config: config, logger: logger).store(named: remote)
+                    let uploaded = try UploadJob(config: config, logger: logger).uploadMissing(job: job, to: store)
+                    if !uploaded.isEmpty { logger.info("pending uploads of \(job.name) to \(remote): sent \(uploaded.joined(separator: ", "))") }
+                } catch {
+                    clean = false
+                    logger.warning("pending uploads of \(job.name) to \(remote) still failing: \(error)")
+                }
+            }
+        }
+        return clean
+    }
+}

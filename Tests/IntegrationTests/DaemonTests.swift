@@ -1,0 +1,99 @@
+import Foundation
+import TestFixtures
+import XCTest
+
+/// `respaldo daemon` as a process, the way systemd runs it: a real NOTIFY_SOCKET listener,
+/// SIGHUP with a broken and a good config, a job firing at its scheduled minute (metrics,
+/// status, audit log follow), and SIGTERM in the middle of a run.
+final class DaemonTests: XCTestCase {
+    func testDaemonUnderANotifySocket() throws {
+        let ws = try Workspace.make(for: self, "daemon")
+        let small = ws.path("small.txt")
+        try makeSampleFile(small, randomBytes: 1_000, lines: 2_000)
+        let metrics = ws.path("metrics/respaldo.prom")
+        try FileManager.default.createDirectory(atPath: ws.path("metrics"), withIntermediateDirectories: false)
+        let every = "* * * * *"
+        let goodConfig = ws.header() + """
+            max_parallel = 2
+
+            [metrics]
+            textfile = \(toml(metrics))
+
+            """ + Workspace.commandJob("quick", ["cat", small], extra: "schedule = \(toml(every))")
+            // The slow job writes a little, then keeps the dump open: SIGTERM finds it running.
+            + Workspace.commandJob("slow", ["bash", "-c", "head -c 300000 /dev/urandom; exec sleep 120"], extra: "schedule = \(toml(every))")
+        try ws.writeRawConfig(goodConfig)
+
+        let listener = try NotifyListener(folder: ws.root)
+        let daemon = try Subprocess(
+            Respaldo.argv("daemon", config: ws.configPath, []),
+            environment: Respaldo.environment(home: ws.root).merging(
+                ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "1000000"]) { $1 },
+            timeout: 150)
+
+        // READY once the config is loaded, then watchdog pings at half of WATCHDOG_USEC.
+        let first = try XCTUnwrap(listener.receive(timeout: 15), "no notification within 15 s: \(daemon.stderrSoFar)")
+        XCTAssertTrue(first.contains("READY=1"), first)
+        XCTAssertTrue(first.contains("STATUS="), first)
+        let early = listener.drain(for: 1.6)
+        XCTAssertGreaterThanOrEqual(early.filter { $0.contains("WATCHDOG=1") }.count, 2, "watchdog pings every 0.5 s: \(early)")
+
+        // SIGHUP with a broken file: the old config stays, the daemon says why and stays ready.
+        try ws.writeRawConfig("local_dir = [\n")
+        kill(daemon.pid, SIGHUP)
+        let reload1 = listener.drain(for: 1.5)
+        XCTAssertTrue(reload1.contains { $0.contains("RELOADING=1") && $0.contains("MONOTONIC_USEC=") }, "\(reload1)")
+        XCTAssertTrue(reload1.contains { $0.contains("READY=1") }, "READY again after the reload: \(reload1)")
+        XCTAssertTrue(daemon.stderrSoFar.contains("keeping the running configuration"), daemon.stderrSoFar)
+        XCTAssertEqual(kill(daemon.pid, 0), 0, "the daemon survives a broken config")
+
+        try ws.writeRawConfig(goodConfig)
+        kill(daemon.pid, SIGHUP)
+        _ = listener.drain(for: 1)
+        XCTAssertTrue(daemon.stderrSoFar.contains("configuration reloaded"), daemon.stderrSoFar)
+
+        // The next minute: both jobs fire; quick completes, slow keeps dumping.
+        let deadline = Date().addingTimeInterval(75)
+        var notifications: [String] = []
+        while Date() < deadline && (ws.snapshotIDs("quick").isEmpty || !daemon.stderrSoFar.contains("backup slow-")) {
+            notifications += listener.drain(for: 0.2)
+        }
+        XCTAssertTrue(notifications.contains { $0.contains("STATUS=running") }, "STATUS says what it is doing: \(notifications)")
+        let ids = ws.snapshotIDs("quick")
+        XCTAssertEqual(ids.count, 1, "quick fired once at its minute: \(daemon.stderrSoFar)")
+        if let id = ids.first {
+            // <job>-YYYYMMDDTHHMMSSZ: a run started at the minute has seconds 00-09.
+            let seconds = Int(id.dropLast().suffix(2)) ?? 99
+            XCTAssertLessThan(seconds, 10, "the run should start at its scheduled minute: \(id)")
+        }
+        var promText = ""
+        let metricsDeadline = Date().addingTimeInterval(10)
+        while Date() < metricsDeadline && !promText.contains("respaldo_last_run_success{job=\"quick\"} 1") {
+            promText = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+            usleep(100_000)
+        }
+        XCTAssertTrue(promText.contains("respaldo_last_run_success{job=\"quick\"} 1"), promText)
+        XCTAssertTrue(promText.contains("respaldo_snapshots{job=\"quick\",location=\"local\"} 1"), promText)
+        let promtool = try Subprocess.run(["/usr/bin/promtool", "check", "metrics"], stdinPath: metrics)
+        assertExit(promtool, 0, "promtool check metrics")
+
+        let status = try ws.respaldo("status", "--json")
+        assertExit(status, 0, "status --json")
+        let jobs = try XCTUnwrap(try parseJSON(status.stdoutText, "status") as? [[String: Any]])
+        let quick = try XCTUnwrap(jobs.first { $0["job"] as? String == "quick" })
+        XCTAssertEqual((quick["last_run"] as? [String: Any])?["success"] as? Bool, true, status.stdoutText)
+        XCTAssertNotNil(quick["next_run"] as? String)
+        let audit = try String(contentsOfFile: ws.stateDir + "/audit.log", encoding: .utf8)
+        XCTAssertTrue(audit.split(separator: "\n").contains { $0.contains("\"action\":\"backup\"") && $0.contains("\"actor\":\"daemon\"") }, audit)
+
+        // SIGTERM while slow is dumping: a clean stop, exit 0, nothing partial, no slow snapshot.
+        XCTAssertTrue(daemon.stderrSoFar.contains("backup slow-"), "slow should be running: \(daemon.stderrSoFar)")
+        kill(daemon.pid, SIGTERM)
+        let result = daemon.wait()
+        assertExit(result, 0, "SIGTERM is a graceful stop")
+        XCTAssertEqual(ws.snapshotIDs("slow"), [], "the interrupted run leaves no snapshot")
+        XCTAssertEqual(ws.partialFiles(), [], "no temporary file may remain")
+        let last = listener.drain(for: 0.3)
+        XCTAssertTrue((early + reload1 + last).contains { $0.contains("STOPPING=1") } || result.stderrText.contains("stopping"), result.stderrText)
+    }
+}
