@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "CZlib"]),
+        .testTarget(name: "CurlTests", dependencies: ["Curl"]),
         // Real servers for the tests (sshd), shared by the storage and the integration tests.
         .target(name: "TestFixtures", path: "Tests/Fixtures"),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures"]),
