@@ -163,3 +163,42 @@ final class RemoteTests: XCTestCase {
         XCTAssertEqual(setup.remoteSnapshotIDs("geo"), [ids[2]])
     }
 }
+
+/// `upload = "streaming"`: the artifact reaches the remote while it is written locally.
+final class StreamingUploadTests: XCTestCase {
+    func testStreamedCopyIsIdenticalAndAFailingRemoteFallsBackToPending() throws {
+        let setup = try RemoteSetup.make(for: self, "stream")
+        let ws = setup.ws
+        let original = ws.path("original.bin")
+        try makeSampleFile(original, randomBytes: 2_000_000, lines: 200_000)
+        let text = ws.header(recipients: [setup.key.recipient]) + "\n" + setup.remote("geo") + "\n"
+            + setup.remote("dr", knownHosts: setup.sshd.wrongKnownHosts) + "\n"
+            + Workspace.commandJob("db", ["cat", original], extra: "remotes = [\"geo\", \"dr\"]\nupload = \"streaming\"")
+        try ws.writeRawConfig(text)
+        let r = try ws.respaldo("backup", "db")
+        assertExit(r, 1, "one remote refuses its host key")
+        let id = try XCTUnwrap(r.stdoutLines.last)
+        XCTAssertTrue(r.stderrText.contains("to geo: streamed during the backup"), r.summary)
+        try setup.assertRemoteCopy("geo", id)
+        XCTAssertEqual(setup.pendingIDs("geo"), [])
+        XCTAssertEqual(setup.pendingIDs("dr"), [id])
+        XCTAssertEqual(setup.remoteFiles("dr").filter { $0.contains(id) }, [])
+        assertExit(try ws.respaldo("verify", id, "--remote", "geo", "--identity", setup.key.identityPath), 0, "deep verify of the streamed copy")
+    }
+
+    func testFailedDumpLeavesNothingOnTheRemote() throws {
+        let setup = try RemoteSetup.make(for: self, "streamfail")
+        let ws = setup.ws
+        let original = ws.path("original.bin")
+        try makeSampleFile(original, randomBytes: 2_000_000, lines: 100_000)
+        let text = ws.header(recipients: [setup.key.recipient]) + "\n" + setup.remote("geo") + "\n"
+            + Workspace.commandJob("db", ["bash", "-c", "cat \"$1\"; exit 3", "_", original], extra: "remotes = [\"geo\"]\nupload = \"streaming\"")
+        try ws.writeRawConfig(text)
+        let r = try ws.respaldo("backup", "db")
+        assertExit(r, 1, "a failing dump fails the backup")
+        XCTAssertEqual(ws.snapshotIDs("db"), [])
+        XCTAssertEqual(ws.partialFiles(), [])
+        XCTAssertEqual(setup.remoteFiles("geo"), [], "the streamed .partial must be removed from the remote")
+        XCTAssertEqual(setup.pendingIDs("geo"), [], "no snapshot, nothing pending")
+    }
+}

@@ -133,6 +133,12 @@ public enum SourceConfig: Sendable, Equatable {
     }
 }
 
+/// When a job's snapshot goes to its remotes: after the local copy is complete, or streamed
+/// while it is written.
+public enum UploadMode: String, Sendable, Equatable {
+    case after, streaming
+}
+
 public enum SanityMode: String, Sendable, Equatable {
     case fail, warn
 }
@@ -167,6 +173,7 @@ public struct JobConfig: Sendable, Equatable {
     public var compressionLevel: Int
     /// Compression worker threads; nil: one per core.
     public var compressionThreads: Int?
+    public var uploadMode: UploadMode = .after
     public var remotes: [String]
     public var minBytes: Int64
     public var maxShrink: Double?

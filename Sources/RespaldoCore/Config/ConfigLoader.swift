@@ -253,7 +253,7 @@ final class ConfigParser {
         let databaseKeys = ["database", "host", "port", "user", "dump_args", "password_file"]
         try s.checkKeys(
             ["name", "schedule", "timezone", "source"] + databaseKeys + [
-                "paths", "command", "compression_level", "compression_threads", "remotes", "min_bytes", "max_shrink", "sanity", "drill",
+                "paths", "command", "compression_level", "compression_threads", "upload", "remotes", "min_bytes", "max_shrink", "sanity", "drill",
             ])
         let name = try s.requiredString("name")
         guard ConfigParser.isName(name, allowDots: false) else {
@@ -352,6 +352,12 @@ final class ConfigParser {
             name: name, schedule: schedule, timezone: timezone, source: source, compressionLevel: compressionLevel,
             remotes: remoteNames, minBytes: Int64(minBytes), maxShrink: maxShrink, sanity: sanity, drill: drill)
         job.compressionThreads = compressionThreads
+        if let mode = try s.string("upload") {
+            guard let parsed = UploadMode(rawValue: mode) else {
+                throw s.error(.invalidValue, "upload", "\"\(mode)\" is not an upload mode; expected \"after\" or \"streaming\"")
+            }
+            job.uploadMode = parsed
+        }
         return job
     }
 

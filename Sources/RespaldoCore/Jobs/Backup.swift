@@ -29,20 +29,24 @@ public struct BackupJob {
     public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
+        let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
+        let streaming = upload && job.uploadMode == .streaming
+        var streamed: Set<String> = []
         let manifest: Manifest
         do {
-            manifest = try snapshot()
+            manifest = try snapshot(streamTo: streaming ? remotes : [], streamed: &streamed)
             Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
         } catch {
             Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
             throw error
         }
         let snapshot = Snapshot(manifest: manifest, location: "local")
-        let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
         var failures: [RespaldoError] = []
         for remote in remotes {
             do {
-                if upload {
+                if streamed.contains(remote.location) {
+                    try UploadJob(config: config, logger: logger).publishStreamed(snapshot, to: remote)
+                } else if upload {
                     try UploadJob(config: config, logger: logger).upload(snapshot, to: remote)
                 } else {
                     try PendingUploads(stateDir: config.stateDir).mark(manifest.id, remote: remote.location)
@@ -70,8 +74,10 @@ public struct BackupJob {
         return (manifest, failures)
     }
 
-    /// Makes the local snapshot (the caller holds the job's lock).
-    func snapshot() throws -> Manifest {
+    /// Makes the local snapshot (the caller holds the job's lock). With `streamTo`, the artifact
+    /// is also streamed to those remotes as it is written (`upload = "streaming"`); `streamed`
+    /// then lists the remotes whose artifact is in place (their manifests are the caller's).
+    func snapshot(streamTo remotes: [any CancellableStore] = [], streamed: inout Set<String>) throws -> Manifest {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
@@ -105,6 +111,9 @@ public struct BackupJob {
         let sanity = DumpSanity(job: job, previousBytes: previous?.manifest.plain.bytes, logger: logger)
         let pipeline = Pipeline(onFailure: { child.terminate() })
         let artifactPath = "\(job.name)/\(artifactName)"
+        let pending = PendingUploads(stateDir: config.stateDir)
+        for remote in remotes { try pending.mark(id.description, remote: remote.location) }
+        let stream = remotes.isEmpty ? nil : StreamingUpload(remotes: remotes, name: artifactPath, logger: logger)
         do {
             try pipeline.run(
                 source: { emit in
@@ -128,13 +137,22 @@ public struct BackupJob {
                 transforms: stages,
                 consumer: { next in
                     try withoutActuallyEscaping(next) { next in
-                        try store.put(artifactPath, expectedSize: nil, reader: ChunkReader(next).fill)
+                        try store.put(artifactPath, expectedSize: nil, reader: ChunkReader {
+                            let chunk = try next()
+                            if let chunk { stream?.send(chunk) } else { stream?.finish() }
+                            return chunk
+                        }.fill)
                     }
                 }
             )
         } catch {
+            stream?.abort()
+            _ = stream?.wait()
+            for remote in remotes { pending.clear(id.description, remote: remote.location) }
             throw RespaldoError.failed("backup \(id) failed: \(error)")
         }
+        let streamFailures = stream?.wait() ?? [:]
+        streamed = Set(remotes.map(\.location).filter { streamFailures[$0] == nil })
 
         let manifest = Manifest(
             format: Manifest.formatName, id: id.description, job: job.name, host: hostName(),
@@ -151,6 +169,10 @@ public struct BackupJob {
         } catch {
             // Without its manifest the artifact is not a snapshot; don't leave it lying around.
             try? store.delete(artifactPath)
+            for remote in remotes {
+                if streamed.contains(remote.location) { try? remote.delete(artifactPath) }
+                pending.clear(id.description, remote: remote.location)
+            }
             throw RespaldoError.failed("backup of job \(job.name) failed writing the manifest: \(error)")
         }
         let seconds = Date().timeIntervalSince(started)

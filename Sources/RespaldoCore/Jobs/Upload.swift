@@ -42,6 +42,26 @@ public struct UploadJob {
         }
     }
 
+    /// Completes a streamed upload: the artifact is already in place on the remote (it was
+    /// streamed while the local copy was written); its size is checked, then the manifest goes.
+    public func publishStreamed(_ snapshot: Snapshot, to remote: any CancellableStore) throws {
+        do {
+            let size = try remote.size(of: snapshot.artifactPath)
+            guard size == snapshot.manifest.artifact.bytes else {
+                throw IntegrityError.size(what: "streamed artifact", expected: snapshot.manifest.artifact.bytes, actual: size ?? 0)
+            }
+            let manifestName = "\(snapshot.manifest.job)/\(Manifest.fileName(for: snapshot.id))"
+            try remote.put(manifestName, bytes: try LocalStore(root: config.localDir).read(manifestName))
+            PendingUploads(stateDir: config.stateDir).clear(snapshot.id, remote: remote.location)
+            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
+            logger.info("upload \(snapshot.id) to \(remote.location): streamed during the backup (\(formatBytes(snapshot.manifest.artifact.bytes)))")
+        } catch {
+            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error, logger: logger)
+            logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
+            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error)")
+        }
+    }
+
     /// Uploads every complete local snapshot of `job` that `remote` lacks, oldest first.
     /// Returns the ids uploaded; throws after trying them all if any failed.
     public func uploadMissing(job: JobConfig, to remote: any CancellableStore) throws -> [String] {
