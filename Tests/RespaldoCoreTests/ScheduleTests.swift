@@ -182,6 +182,27 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(s.lastFire(atOrBefore: fire.addingTimeInterval(-0.5), in: z), try instant("2026-05-31T01:00:00+02:00"))
     }
 
+    /// Absurd instants neither crash (Int64 conversion) nor loop.
+    func testExtremeInstantsTerminate() throws {
+        let z = try zone("America/New_York")
+        let s = try Schedule.parse("*/15 * * * *")
+        for t in [Date.distantFuture, .distantPast, Date(timeIntervalSince1970: 1e300), Date(timeIntervalSince1970: -1e300),
+                  Date(timeIntervalSince1970: .nan), Date(timeIntervalSince1970: .infinity)] {
+            _ = s.nextFire(after: t, in: z)
+            _ = s.lastFire(atOrBefore: t, in: z)
+            _ = RFC3339.format(t, in: z)
+        }
+        let far = s.lastFire(atOrBefore: .distantFuture, in: z)
+        XCTAssertNotNil(far)
+        XCTAssertLessThanOrEqual(far ?? .distantFuture, .distantFuture)
+        XCTAssertGreaterThan(s.nextFire(after: .distantPast, in: z), .distantPast)
+        XCTAssertEqual(s.nextFire(after: Date(timeIntervalSince1970: .nan), in: z), .distantFuture)
+        XCTAssertNil(s.lastFire(atOrBefore: Date(timeIntervalSince1970: .nan), in: z))
+        let beyond = try XCTUnwrap(s.lastFire(atOrBefore: Date(timeIntervalSince1970: 1e300), in: z))
+        XCTAssertLessThanOrEqual(beyond.timeIntervalSince1970, 1e12)
+        XCTAssertGreaterThan(beyond.timeIntervalSince1970, 1e12 - 900)
+    }
+
     /// An independent check of the DST rules over a whole year of minutes: a schedule fires
     /// at instant u exactly when some matching wall time L has
     /// `max(wall time before u) < L <= wall time at u` — the first time the wall clock

@@ -24,12 +24,13 @@ public struct Schedule: Sendable, Hashable, CustomStringConvertible {
         Schedule(text: text.trimmingCharacters(in: .whitespaces), spec: try ScheduleParser.parse(text))
     }
 
-    /// The first fire strictly after `instant`. Date.distantFuture only if nothing matches
-    /// within 400 years, which `parse` rules out.
+    /// The first fire strictly after `instant`. Date.distantFuture when nothing matches
+    /// within 400 years (which `parse` rules out) or `instant` is past year 30,000 or NaN.
     public func nextFire(after instant: Date, in zone: TimeZone) -> Date {
         let clock = ZoneClock(zone: zone)
-        let after = ZoneClock.seconds(instant)
         let exact = instant.timeIntervalSince1970
+        guard exact < ZoneClock.limit else { return .distantFuture }
+        let after = ZoneClock.seconds(instant)
         // A fire after `instant` is for a wall time later than the wall time at `instant`
         // (at least the next whole minute). One that comes earlier is a wall time whose fire
         // has already passed: `instant` is in the replay of a fall-back hour. Those are
@@ -44,9 +45,11 @@ public struct Schedule: Sendable, Hashable, CustomStringConvertible {
         return .distantFuture
     }
 
-    /// The most recent fire at or before `instant`, or nil if there is none within 400
-    /// years (impossible for a parsed schedule).
+    /// The most recent fire at or before `instant` (or before year 30,000 when `instant` is
+    /// later), or nil if there is none within 400 years (impossible for a parsed schedule)
+    /// or `instant` is NaN.
     public func lastFire(atOrBefore instant: Date, in zone: TimeZone) -> Date? {
+        guard !instant.timeIntervalSince1970.isNaN else { return nil }
         let clock = ZoneClock(zone: zone)
         let until = ZoneClock.seconds(instant)
         // The last matching wall time not after the wall time at `instant` has fired by
@@ -55,8 +58,10 @@ public struct Schedule: Sendable, Hashable, CustomStringConvertible {
         guard let wall = spec.lastMatch(atOrBefore: clock.wallTime(at: until)) else { return nil }
         var fire = ZoneClock.date(clock.firstInstant(reaching: wall))
         while true {
+            // Fires are whole seconds, so comparing with `until` is comparing with `instant`,
+            // or with the clamp for an instant beyond it.
             let next = nextFire(after: fire, in: zone)
-            guard next <= instant else { return fire }
+            guard next != .distantFuture, next.timeIntervalSince1970 <= TimeInterval(until) else { return fire }
             fire = next
         }
     }

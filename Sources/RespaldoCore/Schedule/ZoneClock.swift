@@ -14,12 +14,15 @@ struct ZoneClock {
     /// always fall inside this window around it.
     static let window: Int64 = 30 * 3600
 
-    /// Instants outside ±1e12 s (about ±31,000 years) are clamped: beyond any schedule's
-    /// use, and it keeps Int64 conversion safe for any Date, even NaN.
+    /// Instants beyond ±1e12 s from 1970 (about year ±33,000) are beyond any schedule's use.
+    static let limit: TimeInterval = 1e12
+
+    /// Whole seconds, clamped to ±limit (NaN to -limit), so Int64 conversion is safe for
+    /// any Date.
     static func seconds(_ date: Date) -> Int64 {
         let t = date.timeIntervalSince1970.rounded(.down)
-        guard t > -1e12 else { return -1_000_000_000_000 }
-        guard t < 1e12 else { return 1_000_000_000_000 }
+        guard t > -limit else { return -Int64(limit) }
+        guard t < limit else { return Int64(limit) }
         return Int64(t)
     }
 
