@@ -15,10 +15,7 @@ struct Prune: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let jobs = try job.map { name in
-            guard let job = config.job(named: name) else { throw RespaldoError.usage("no job named \"\(name)\" in \(config.path)") }
-            return [job]
-        } ?? config.jobs
+        let jobs = try config.jobs(named: job)
         for job in jobs {
             let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
             defer { withExtendedLifetime(lock) {} }

@@ -20,10 +20,7 @@ struct Upload: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let jobs = try job.map { name in
-            guard let job = config.job(named: name) else { throw RespaldoError.usage("no job named \"\(name)\" in \(config.path)") }
-            return [job]
-        } ?? config.jobs
+        let jobs = try config.jobs(named: job)
         if let remote, config.remote(named: remote) == nil {
             throw RespaldoError.usage("no remote named \"\(remote)\" in \(config.path)")
         }
