@@ -72,6 +72,38 @@ final class ParallelGzipBenchmarkTests: XCTestCase {
                 report += String(format: "    %.2fx GzipCompressor\n", rate / single)
             }
         }
+        try measureBinaries(data, rounds: rounds, threadCounts: threadCounts, report: &report)
         print(report)
+    }
+
+    /// gzip and pigz on the same input, from a file to /dev/null, as a yardstick taken under the
+    /// same machine load (the numbers above mean little without it on a shared machine).
+    private func measureBinaries(_ data: [UInt8], rounds: Int, threadCounts: [Int], report: inout String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgz-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("dump.sql")
+        try Data(data).write(to: input)
+        var commands: [(String, String, [String])] = [("gzip -6", "/bin/gzip", ["-6", "-n", "-c"])]
+        for threads in threadCounts {
+            commands.append(("pigz -6 -p \(threads)", "/usr/bin/pigz", ["-6", "-n", "-p", "\(threads)", "-c"]))
+        }
+        for (label, tool, arguments) in commands {
+            var times: [Double] = []
+            for _ in 0..<rounds {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: tool)
+                process.arguments = arguments + [input.path]
+                process.standardOutput = FileHandle.nullDevice
+                let start = Date()
+                try process.run()
+                process.waitUntilExit()
+                times.append(Date().timeIntervalSince(start))
+                XCTAssertEqual(process.terminationStatus, 0, label)
+            }
+            let median = times.sorted()[times.count / 2]
+            report += String(format: "  %-34@ %7.1f MB/s  (binary, file to /dev/null)\n",
+                              label as NSString, Double(data.count) / 1e6 / median)
+        }
     }
 }
