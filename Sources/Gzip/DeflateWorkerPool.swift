@@ -26,6 +26,7 @@ final class DeflateWorkerPool: @unchecked Sendable {
             let status = pthread_create(&thread, &attributes, { raw in
                 guard let raw else { return nil }
                 let context = Unmanaged<WorkerContext>.fromOpaque(raw).takeRetainedValue()
+                DeflateWorkerPool.nameCurrentThread()
                 context.pool.work(with: context.deflater)
                 return nil
             }, context)
@@ -68,6 +69,17 @@ final class DeflateWorkerPool: @unchecked Sendable {
             return threads
         }
         for thread in joining { pthread_join(thread, nil) }
+    }
+
+    static let threadName = "respaldo-gzip"
+
+    /// Names the thread for `top -H` and /proc (pthread_setname_np needs _GNU_SOURCE, which
+    /// Swift's Glibc module does not define). Best effort: a name is not worth failing over.
+    private static func nameCurrentThread() {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = threadName.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
     }
 
     private func work(with deflater: any BlockDeflating) {

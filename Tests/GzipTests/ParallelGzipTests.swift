@@ -166,6 +166,7 @@ final class ParallelGzipTests: XCTestCase {
 
     func testDroppingWithoutFinishJoinsTheWorkers() throws {
         let before = try Self.threadCount()
+        XCTAssertEqual(before, 0)
         do {
             let compressor = try ParallelGzipCompressor(threads: 4, blockSize: 32 * kib)
             var out: [UInt8] = []
@@ -207,7 +208,12 @@ final class ParallelGzipTests: XCTestCase {
             }
         }
         feeder.start()
-        Thread.sleep(forTimeInterval: 0.5)
+        let deadline = Date().addingTimeInterval(10)
+        while progress.pieces < compressor.plan.slotCount && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        // Give it time to take more than it should, if it would.
+        Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(progress.pieces, compressor.plan.slotCount)
         XCTAssertLessThanOrEqual(gate.entered, compressor.threads)
         gate.open()
@@ -242,8 +248,13 @@ final class ParallelGzipTests: XCTestCase {
         }
     }
 
+    /// Live worker threads of any parallel compressor in this process, by their name (other
+    /// threads, such as libdispatch's, come and go on their own).
     private static func threadCount() throws -> Int {
-        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").filter { task in
+            let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+            return comm?.trimmingCharacters(in: .whitespacesAndNewlines) == DeflateWorkerPool.threadName
+        }.count
     }
 
     private static func statusKiB(_ field: String) throws -> Int {
