@@ -345,7 +345,7 @@ version_of() { "$@" 2>&1 | head -1 | sed 's/[[:space:]]*$//'; }
   echo "- \`gzip -6 < DUMP | age -r R > F\` and \`pigz -6 -p2 < DUMP | age -r R > F\`; stored size = F."
   echo "- restic: a new repository each round (\`restic init\`, password from RESTIC_PASSWORD_FILE, repository version ${restic_repo_version:-?}), \`restic backup --stdin --stdin-filename dump.sql < DUMP\`; restic's default compression (auto, zstd), its own chunking, deduplication and encryption; stored size = the repository's bytes (\`du -sb\`)."
   echo "- borg: a new repository each round (\`borg init --encryption=repokey\`, BORG_PASSPHRASE from a file, BORG_BASE_DIR inside the round), \`borg create --compression zlib,6 REPO::a - < DUMP\`; stored size = the repository's bytes."
-  echo "- Restore: \`respaldo restore ID --identity KEY --output F\` (checks the artifact and plain SHA-256 before F appears) beside \`age -d -i KEY ARTIFACT | gunzip > F\`, both on respaldo's artifact."
+  echo "- Restore: \`respaldo restore ID --identity KEY --output F\` (checks the artifact and plain SHA-256, writes a .partial name, fsyncs and renames, so F appears only complete) beside \`age -d -i KEY ARTIFACT | gunzip > F\`, both on respaldo's artifact; the pipeline does not fsync."
   echo "- Checked once (round 1): respaldo's artifact through \`age -d | gunzip\` has the dump's SHA-256, its manifest records that hash, and both restores write exactly the dump."
   echo
   echo "## Raw samples"
