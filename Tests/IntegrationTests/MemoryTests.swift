@@ -31,4 +31,24 @@ final class MemoryTests: XCTestCase {
         XCTAssertEqual(jsonString(plain?["sha256"]), String(sha.stdoutText.prefix(64)), "plain.sha256")
         XCTAssertEqual(ws.partialFiles(), [])
     }
+
+    /// Restore and deep verify of a dump that compresses about 1000:1 (zeros): inflate's
+    /// output is handed on in bounded pieces, so peak RSS stays at most 64 MiB too.
+    func testRestoreOfHighlyCompressibleDumpInBoundedMemory() throws {
+        let bytes = 300_000_000
+        let ws = try Workspace.make(for: self, "memrestore")
+        let key = try AgeKey.generate(ws.path("key.txt"))
+        try ws.writeConfig(recipients: [key.recipient], Workspace.commandJob("zeros", ["head", "-c", "\(bytes)", "/dev/zero"]))
+        let id = try ws.backup("zeros")
+        let output = ws.path("restored.bin")
+        for args in [["restore", id, "--identity", key.identityPath, "--output", output], ["verify", id, "--identity", key.identityPath]] {
+            let r = try Subprocess.run(try Respaldo.argv(args[0], config: ws.configPath, Array(args.dropFirst())),
+                                       environment: Respaldo.environment(home: ws.root), timeout: 600, sampleMemory: true)
+            try requireExit(r, 0, args[0])
+            let peak = try XCTUnwrap(r.peakHWMKiB, "VmHWM of respaldo \(args[0]) was never sampled")
+            print("memory: \(args[0]) of a \(bytes)-byte dump of zeros: VmHWM \(peak) KiB in \(String(format: "%.1f", r.seconds)) s")
+            XCTAssertLessThanOrEqual(peak, 64 * 1024, "respaldo \(args[0]) peak RSS \(peak) KiB exceeds 64 MiB")
+        }
+        XCTAssertEqual(try Files.size(output), bytes)
+    }
 }
