@@ -37,18 +37,26 @@ public final class RetryingStore: CancellableStore {
     public var location: String { inner.location }
 
     /// - Parameters:
-    ///   - sleep: waits the given seconds between attempts (tests replace it).
+    ///   - sleep: waits the given seconds between attempts (tests replace it). The default wakes
+    ///     every quarter second to notice `cancel()`, so a stop never waits out a long backoff.
     ///   - onRetry: called before each wait with the retry's number (1 for the first retry),
     ///     the error that caused it and the delay in seconds; for logging.
     public init(
         _ inner: any Store, retries: Int, initialDelay: Double,
-        sleep: @escaping @Sendable (Double) -> Void = { RetryingStore.sleepSeconds($0) },
+        sleep: (@Sendable (Double) -> Void)? = nil,
         onRetry: (@Sendable (_ retry: Int, _ error: any Error, _ delay: Double) -> Void)? = nil
     ) {
         self.inner = inner
         self.retries = max(retries, 0)
         self.initialDelay = max(initialDelay, 0)
-        self.sleep = sleep
+        let flag = cancelFlag
+        self.sleep = sleep ?? { seconds in
+            var left = seconds
+            while left > 0 && !flag.isSet {
+                RetryingStore.sleepSeconds(min(left, 0.25))
+                left -= 0.25
+            }
+        }
         self.onRetry = onRetry
     }
 
