@@ -6,17 +6,6 @@ protocol ChunkTransform: AnyObject {
     func process(_ chunk: [UInt8]) throws -> [UInt8]
     /// Called once after the last chunk; returns any remaining output.
     func finish() throws -> [UInt8]
-    /// What the pipeline calls: hands the output on in pieces. A stage whose output can be
-    /// far larger than its input (gunzip) implements this to keep each piece, and so the
-    /// memory in its queue, bounded; the default passes on `process`'s result whole.
-    func process(_ chunk: [UInt8], emit: ([UInt8]) throws -> Void) throws
-}
-
-extension ChunkTransform {
-    func process(_ chunk: [UInt8], emit: ([UInt8]) throws -> Void) throws {
-        let out = try process(chunk)
-        if !out.isEmpty { try emit(out) }
-    }
 }
 
 /// Runs source -> transforms... -> consumer with every stage on its own thread, joined by
@@ -62,7 +51,8 @@ final class Pipeline: @unchecked Sendable {
             start(group) { [queues] in
                 let transform = unchecked.value.1[index]
                 while let chunk = try queues[index].take() {
-                    try transform.process(chunk) { try queues[index + 1].put($0) }
+                    let out = try transform.process(chunk)
+                    if !out.isEmpty { try queues[index + 1].put(out) }
                 }
                 let tail = try transform.finish()
                 if !tail.isEmpty { try queues[index + 1].put(tail) }

@@ -51,36 +51,9 @@ final class CodecStage: ChunkTransform {
     /// regrowing the array, not a limit.
     private let expectedOutput: (Int) -> Int
 
-    /// Input bytes fed to the codec at a time when its output may balloon (inflate can expand
-    /// 1000:1): after each slice, output past `Pipeline.chunkSize` is handed on.
-    private let inputSlice: Int
-
-    init(_ codec: any ByteCodec, inputSlice: Int = .max, expectedOutput: @escaping (Int) -> Int) {
+    init(_ codec: any ByteCodec, expectedOutput: @escaping (Int) -> Int) {
         self.codec = codec
-        self.inputSlice = inputSlice
         self.expectedOutput = expectedOutput
-    }
-
-    func process(_ chunk: [UInt8], emit: ([UInt8]) throws -> Void) throws {
-        guard inputSlice < chunk.count else {
-            let out = try process(chunk)
-            if !out.isEmpty { try emit(out) }
-            return
-        }
-        var out: [UInt8] = []
-        try chunk.withUnsafeBytes { all in
-            var offset = 0
-            while offset < all.count {
-                let end = min(offset + inputSlice, all.count)
-                try codec.update(UnsafeRawBufferPointer(rebasing: all[offset..<end]), into: &out)
-                offset = end
-                if out.count >= Pipeline.chunkSize {
-                    try emit(out)
-                    out = []
-                }
-            }
-        }
-        if !out.isEmpty { try emit(out) }
     }
 
     func process(_ chunk: [UInt8]) throws -> [UInt8] {
@@ -103,7 +76,7 @@ final class CodecStage: ChunkTransform {
     }
 
     static func gunzip() throws -> CodecStage {
-        CodecStage(try GzipDecompressor(), inputSlice: 4096) { _ in Pipeline.chunkSize * 2 }
+        CodecStage(try GzipDecompressor()) { $0 * 4 }
     }
 
     static func encrypt(to recipients: [any Recipient]) throws -> CodecStage {
