@@ -7,6 +7,7 @@ PACKAGES=(
   zlib1g-dev libssl-dev libcurl4-openssl-dev pkg-config
   age
   postgresql postgresql-client
+  mariadb-server mariadb-client
   tar gzip
   openssh-server openssh-client
 )
