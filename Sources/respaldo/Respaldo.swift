@@ -8,7 +8,7 @@ struct Respaldo: ParsableCommand {
         commandName: "respaldo",
         abstract: "Scheduled, compressed, encrypted backups with proof that they restore.",
         version: respaldoVersion,
-        subcommands: [Backup.self, Upload.self, List.self, Verify.self, Restore.self, Prune.self, Keygen.self, CheckConfig.self]
+        subcommands: [Backup.self, Upload.self, List.self, Verify.self, Restore.self, Drill.self, Prune.self, Keygen.self, CheckConfig.self]
     )
 }
 
