@@ -41,25 +41,29 @@ public struct DrillJob {
         let scratchName = ScratchName.make(job: job.name, time: started)
         let workDirectory = try makeWorkDirectory(scratchName)
         let runner = ToolRunner(logger: logger)
+        let target: any DrillTarget
+        do {
+            target = try DrillTargets.make(job: job, scratchName: scratchName, workDirectory: workDirectory, runner: runner)
+        } catch {
+            try? removeTree(workDirectory)
+            throw error
+        }
         let token = Interruption.register { runner.interrupt($0) }
         defer { Interruption.unregister(token) }
 
         let manifest = snapshot.manifest
         var report = DrillReport(
             snapshot: snapshot.id, job: job.name, location: repository.store.location, source: job.source.kind,
-            target: "", ok: false, startedAt: rfc3339(started), finishedAt: "", snapshotFinishedAt: manifest.finishedAt,
+            target: target.description, ok: false, startedAt: rfc3339(started), finishedAt: "", snapshotFinishedAt: manifest.finishedAt,
             recoveryPointAgeSeconds: parseRFC3339(manifest.finishedAt).map { milliseconds(started.timeIntervalSince($0)) } ?? -1,
             artifactBytes: manifest.artifact.bytes, plainBytes: manifest.plain.bytes, phases: DrillPhases(),
             automaticChecks: "not run", checks: [], error: nil, scratchRemoved: false)
         logger.info("drill \(snapshot.id) from \(repository.store.location) started")
 
-        var target: (any DrillTarget)?
         var created = false
         var phaseStart = Date()
         do {
-            let made = try DrillTargets.make(job: job, scratchName: scratchName, workDirectory: workDirectory, runner: runner)
-            target = made
-            report.target = made.description
+            let made = target
             let leftovers = made.leftovers()
             if !leftovers.isEmpty {
                 logger.warning("drill \(job.name): scratch targets left by earlier drills that were killed: \(leftovers.joined(separator: ", ")); drop them by hand")
