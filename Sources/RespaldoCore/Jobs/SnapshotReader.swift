@@ -36,7 +36,7 @@ struct SnapshotReader {
             precondition(canDecode)
             var decoders: [any ChunkTransform] = []
             if manifest.isEncrypted { decoders.append(CodecStage.decrypt(with: identities)) }
-            decoders.append(try CodecStage.gunzip())
+            decoders.append(try GunzipStage())
             stages += busyClock.map { clock in decoders.map { TimedStage($0, clock: clock) } } ?? decoders
             stages.append(ExpectingHashTap(what: "plain data", bytes: manifest.plain.bytes, sha256: manifest.plain.sha256))
         }
