@@ -10,9 +10,11 @@ struct Drill: ParsableCommand {
             folder or --remote NAME, checks the artifact's size and SHA-256 before anything is \
             created, then decrypts, gunzips and checks the dump while loading it into a scratch \
             target: a database respaldo_drill_<job>_<UTC time> (postgres, mysql; on the \
-            [jobs.drill] host when given) or a scratch folder (files; command jobs through \
-            [jobs.drill] restore_command, which reads the dump on stdin and finds the folder in \
-            RESPALDO_DRILL_DIR). Then the row counts recorded at dump time and the [jobs.drill] \
+            [jobs.drill] host when given) or a scratch folder (files, command). \
+            [jobs.drill] restore_command, an argv that reads the dump on stdin, replaces the \
+            loader (psql, mysql, tar) and is required for command jobs; it finds its target in \
+            RESPALDO_DRILL_DATABASE (and libpq's PG* variables, or RESPALDO_DRILL_DEFAULTS_FILE \
+            for mysql) or RESPALDO_DRILL_DIR. Then the row counts recorded at dump time and the [jobs.drill] \
             checks are compared (SQL that must return true; for folders, paths that must exist). \
             The scratch target is always removed, also on failure, SIGINT or SIGTERM. \
             Without JOB, every job with a [jobs.drill] table is drilled (every job when none \

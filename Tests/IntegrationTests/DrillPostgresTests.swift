@@ -191,6 +191,29 @@ final class DrillPostgresTests: XCTestCase {
         try assertNothingLeft(pg, ws)
     }
 
+    /// A restore_command replaces psql (it finds the scratch database in libpq's variables);
+    /// this one loses rows after loading, and the drill names the table that no longer has
+    /// the count recorded at dump time.
+    func testRestoreCommandThatLosesRowsIsNamed() throws {
+        let pg = try Self.postgres.get()
+        let ws = try Workspace.make(for: self, "drill-lossy")
+        let passwordFile = try makeShop(pg, ws, "shop_lossy")
+        let lossy = ["sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 --single-transaction > /dev/null && psql -X -q -c 'DELETE FROM order_lines WHERE order_id <= 10' > /dev/null"]
+        try ws.writeConfig(DrillFixture.postgresJob("shop", pg, database: "shop_lossy", passwordFile: passwordFile, extra: """
+            [jobs.drill]
+            restore_command = \(toml(lossy))
+            """))
+        _ = try ws.backup("shop")
+        let reportPath = ws.path("report.json")
+        let r = try ws.respaldo("drill", "shop", "--report", reportPath)
+        assertExit(r, 1, "rows lost in the restore fail the drill")
+        let report = try DrillFixture.report(reportPath)
+        XCTAssertEqual(DrillFixture.outcomes(report, kind: "restore").values.first, true, "the restore command itself succeeded")
+        XCTAssertEqual(DrillFixture.outcomes(report, kind: "rows"), ["public.customers": true, "public.orders": true, "public.order_lines": false])
+        XCTAssertTrue(r.stdoutText.contains("FAIL rows public.order_lines: 19980 rows restored, 20000 at dump time"), r.summary)
+        try assertNothingLeft(pg, ws)
+    }
+
     /// Rows are written all through the backup; the recorded counts are those of the dump's
     /// own snapshot (pg_dump --snapshot), so the drill's comparison still matches exactly.
     func testCountsComeFromTheDumpsSnapshotUnderConcurrentWrites() throws {

@@ -6,7 +6,8 @@ import Glibc
 
 /// Where a drill restores to: created empty, loaded from the dump on a loader's standard
 /// input, checked, and always dropped. One kind per source: PostgreSQL and MySQL scratch
-/// databases, a scratch folder for files and command jobs.
+/// databases, a scratch folder for files and command jobs. `[jobs.drill] restore_command`
+/// replaces the loader (psql, mysql, tar); it is required for command jobs.
 protocol DrillTarget: AnyObject {
     /// What and where, for the report.
     var description: String { get }
@@ -28,20 +29,19 @@ enum DrillTargets {
     /// The target for `job`, with its credentials written (0600) into `workDirectory`.
     static func make(job: JobConfig, scratchName: String, workDirectory: String, runner: ToolRunner) throws -> any DrillTarget {
         let drill = job.drill ?? DrillConfig()
-        if drill.restoreCommand != nil, job.source.kind != "command" {
-            throw RespaldoError.usage("job \(job.name): [jobs.drill] restore_command is for command jobs; a \(job.source.kind) job restores into its own kind of target")
-        }
         switch job.source {
         case let .postgres(db):
             return try PostgresDrillTarget(
                 server: scratchServer(db, drill), database: scratchName, jobPrefix: ScratchName.prefix(job: job.name),
-                workDirectory: workDirectory, runner: runner)
+                workDirectory: workDirectory, restoreCommand: drill.restoreCommand, runner: runner)
         case let .mysql(db):
             return try MySQLDrillTarget(
                 server: scratchServer(db, drill), database: scratchName, schema: db.database,
-                jobPrefix: ScratchName.prefix(job: job.name), workDirectory: workDirectory, runner: runner)
+                jobPrefix: ScratchName.prefix(job: job.name), workDirectory: workDirectory,
+                restoreCommand: drill.restoreCommand, runner: runner)
         case let .files(paths):
-            return FolderDrillTarget(folder: workDirectory + "/restore", loader: .tar(jobPaths: paths), runner: runner)
+            let loader: FolderDrillTarget.Loader = drill.restoreCommand.map { .command($0) } ?? .tar(jobPaths: paths)
+            return FolderDrillTarget(folder: workDirectory + "/restore", loader: loader, runner: runner)
         case .command:
             guard let argv = drill.restoreCommand else {
                 throw RespaldoError.usage("job \(job.name): a command job's drill needs [jobs.drill] restore_command (an argv that reads the dump on stdin)")

@@ -10,13 +10,18 @@ final class MySQLDrillTarget: DrillTarget {
     private let schema: String
     private let jobPrefix: String
     private let runner: ToolRunner
-    private let defaultsArgument: String
+    private let defaultsFile: String
+    private var defaultsArgument: String { "--defaults-extra-file=\(defaultsFile)" }
+    /// Replaces the client as the loader; it finds the scratch database and the credentials
+    /// file in RESPALDO_DRILL_DATABASE and RESPALDO_DRILL_DEFAULTS_FILE.
+    private let restoreCommand: [String]?
 
-    init(server: DatabaseSource, database: String, schema: String, jobPrefix: String, workDirectory: String, runner: ToolRunner) throws {
+    init(server: DatabaseSource, database: String, schema: String, jobPrefix: String, workDirectory: String, restoreCommand: [String]?, runner: ToolRunner) throws {
         self.server = server
         self.database = database
         self.schema = schema
         self.jobPrefix = jobPrefix
+        self.restoreCommand = restoreCommand
         self.runner = runner
         let path = workDirectory + "/my.cnf"
         var lines = ["[client]"]
@@ -27,7 +32,7 @@ final class MySQLDrillTarget: DrillTarget {
             lines.append("password=\(DumpCommand.quoteOption(try DumpCommand.readPassword(passwordFile)))")
         }
         try writePrivateFile(path, lines.joined(separator: "\n") + "\n")
-        defaultsArgument = "--defaults-extra-file=\(path)"
+        defaultsFile = path
     }
 
     var description: String {
@@ -39,8 +44,13 @@ final class MySQLDrillTarget: DrillTarget {
     }
 
     func load(from next: () throws -> [UInt8]?) throws {
-        try runner.load(MySQLClient.client(defaultsArgument: defaultsArgument, database: database), environment: [:],
-                        operation: "loading the dump into \(database)", from: next)
+        if let restoreCommand {
+            try runner.load(restoreCommand, environment: ["RESPALDO_DRILL_DATABASE": database, "RESPALDO_DRILL_DEFAULTS_FILE": defaultsFile],
+                            operation: "running restore_command \(restoreCommand[0]) into \(database)", from: next)
+        } else {
+            try runner.load(MySQLClient.client(defaultsArgument: defaultsArgument, database: database), environment: [:],
+                            operation: "loading the dump into \(database)", from: next)
+        }
     }
 
     func automaticChecks(recorded: [TableRowCount]?) throws -> (summary: String, checks: [DrillCheck]) {

@@ -9,11 +9,14 @@ final class PostgresDrillTarget: DrillTarget {
     private let jobPrefix: String
     private let runner: ToolRunner
     private let environment: [String: String]
+    /// Replaces psql as the loader; it finds the scratch database in libpq's variables.
+    private let restoreCommand: [String]?
 
-    init(server: DatabaseSource, database: String, jobPrefix: String, workDirectory: String, runner: ToolRunner) throws {
+    init(server: DatabaseSource, database: String, jobPrefix: String, workDirectory: String, restoreCommand: [String]?, runner: ToolRunner) throws {
         self.server = server
         self.database = database
         self.jobPrefix = jobPrefix
+        self.restoreCommand = restoreCommand
         self.runner = runner
         // Notices (DROP ... IF EXISTS "skipping") are noise in a drill's log.
         var environment = ["PGOPTIONS": "-c client_min_messages=warning", "PGCONNECT_TIMEOUT": "30"]
@@ -35,8 +38,18 @@ final class PostgresDrillTarget: DrillTarget {
     }
 
     func load(from next: () throws -> [UInt8]?) throws {
-        try runner.load(psql(database, ["-v", "ON_ERROR_STOP=1", "--single-transaction"]), environment: environment,
-                        operation: "loading the dump into \(database)", from: next)
+        if let restoreCommand {
+            var variables = environment
+            variables["PGDATABASE"] = database
+            variables["RESPALDO_DRILL_DATABASE"] = database
+            if let host = server.host { variables["PGHOST"] = host }
+            if let port = server.port { variables["PGPORT"] = "\(port)" }
+            if let user = server.user { variables["PGUSER"] = user }
+            try runner.load(restoreCommand, environment: variables, operation: "running restore_command \(restoreCommand[0]) into \(database)", from: next)
+        } else {
+            try runner.load(psql(database, ["-v", "ON_ERROR_STOP=1", "--single-transaction"]), environment: environment,
+                            operation: "loading the dump into \(database)", from: next)
+        }
     }
 
     func automaticChecks(recorded: [TableRowCount]?) throws -> (summary: String, checks: [DrillCheck]) {
