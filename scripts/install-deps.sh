@@ -7,6 +7,7 @@ PACKAGES=(
   zlib1g-dev libssl-dev libcurl4-openssl-dev pkg-config
   age
   postgresql postgresql-client
+  mariadb-server mariadb-client
   tar gzip pigz
   openssh-server openssh-client
   systemd prometheus   # systemd-analyze, -sysusers, -tmpfiles and promtool, for the tests

@@ -28,8 +28,25 @@ public final class GzipDecompressor: @unchecked Sendable {
 
     /// Decompresses `input`, appending the plain bytes to `output`.
     public func update(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws {
+        try update(input, into: &output, emittingAt: .max) { _ in }
+    }
+
+    /// Like `update(_:into:)`, but whenever `output` holds `limit` bytes or more it is handed
+    /// to `emit` and emptied. Deflate can expand a thousandfold (runs of one byte), so without
+    /// this one input chunk could become hundreds of MiB; with it, memory stays near `limit`
+    /// plus one 256 KiB window whatever the ratio.
+    public func update(
+        _ input: UnsafeRawBufferPointer, into output: inout [UInt8], emittingAt limit: Int,
+        _ emit: ([UInt8]) throws -> Void
+    ) throws {
         precondition(!finished, "update after finish")
         guard !input.isEmpty else { return }
+        func emitIfFull() throws {
+            if output.count >= limit {
+                try emit(output)
+                output = []
+            }
+        }
         try stream.withInput(input) {
             while stream.pointer.pointee.avail_in > 0 {
                 if betweenMembers {
@@ -41,6 +58,7 @@ public final class GzipDecompressor: @unchecked Sendable {
                 let status = stream.step(scratch: scratch, into: &output) {
                     inflate(stream.pointer, Z_NO_FLUSH)
                 }
+                try emitIfFull()
                 switch status {
                 case Z_STREAM_END:
                     betweenMembers = true
@@ -61,6 +79,7 @@ public final class GzipDecompressor: @unchecked Sendable {
                 if status == Z_STREAM_END { betweenMembers = true }
                 else if status == Z_DATA_ERROR { throw GzipError.corrupt(stream.message) }
                 if output.count == before { break }
+                try emitIfFull()
             }
         }
     }

@@ -8,7 +8,7 @@ struct Respaldo: ParsableCommand {
         commandName: "respaldo",
         abstract: "Scheduled, compressed, encrypted backups with proof that they restore.",
         version: respaldoVersion,
-        subcommands: [Daemon.self, Backup.self, Upload.self, List.self, Verify.self, Restore.self, Prune.self, Keygen.self, Next.self, Status.self, CheckConfig.self]
+        subcommands: [Daemon.self, Backup.self, Upload.self, List.self, Verify.self, Restore.self, Drill.self, Prune.self, Keygen.self, Next.self, Status.self, CheckConfig.self]
     )
 }
 

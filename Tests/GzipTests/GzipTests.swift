@@ -122,4 +122,31 @@ final class GzipTests: XCTestCase {
         let data = [UInt8](repeating: 0, count: 20 << 20)
         XCTAssertEqual(try decompress(try compress(data, piece: 1 << 20), piece: 1 << 20), data)
     }
+
+    /// Zeros deflate about 1000:1: one compressed chunk would become hundreds of MiB. With a
+    /// limit, output comes in pieces no larger than the limit plus one 256 KiB window, and
+    /// nothing is lost or reordered.
+    func testEmittingBoundsTheOutputOfHighlyCompressibleInput() throws {
+        let plain = [UInt8](repeating: 0, count: 64 << 20)
+        let compressed = try compress(plain, piece: 1 << 20)
+        XCTAssertLessThan(compressed.count, 200_000, "zeros compress ~1000:1")
+        let decompressor = try GzipDecompressor()
+        var pieces: [Int] = []
+        var total = 0
+        var allZero = true
+        var rest: [UInt8] = []
+        try compressed.withUnsafeBytes { input in
+            try decompressor.update(input, into: &rest, emittingAt: 256 * 1024) { piece in
+                pieces.append(piece.count)
+                total += piece.count
+                allZero = allZero && !piece.contains { $0 != 0 }
+            }
+        }
+        try decompressor.finish()
+        total += rest.count
+        XCTAssertEqual(total, plain.count)
+        XCTAssertTrue(allZero)
+        XCTAssertGreaterThan(pieces.count, 100, "the output was handed on in pieces")
+        XCTAssertLessThanOrEqual(pieces.max() ?? 0, 512 * 1024, "no piece exceeds the limit plus one window")
+    }
 }

@@ -151,8 +151,10 @@ public struct DrillConfig: Sendable, Equatable {
     public var user: String?
     public var identityFile: String?
     public var restoreCommand: [String]?
+    /// The scratch server's password (a DR server's own); the job's password_file when absent.
+    public var passwordFile: String?
 
-    public init(checks: [String] = [], schedule: String? = nil, host: String? = nil, port: Int? = nil, user: String? = nil, identityFile: String? = nil, restoreCommand: [String]? = nil) {
+    public init(checks: [String] = [], schedule: String? = nil, host: String? = nil, port: Int? = nil, user: String? = nil, identityFile: String? = nil, restoreCommand: [String]? = nil, passwordFile: String? = nil) {
         self.checks = checks
         self.schedule = schedule
         self.host = host
@@ -160,6 +162,7 @@ public struct DrillConfig: Sendable, Equatable {
         self.user = user
         self.identityFile = identityFile
         self.restoreCommand = restoreCommand
+        self.passwordFile = passwordFile
     }
 }
 

@@ -362,10 +362,14 @@ final class ConfigParser {
     }
 
     func parseDrill(_ s: ConfigSection) throws -> DrillConfig {
-        try s.checkKeys(["checks", "schedule", "host", "port", "user", "identity_file", "restore_command"])
+        try s.checkKeys(["checks", "schedule", "host", "port", "user", "identity_file", "restore_command", "password_file"])
         let identityFile = try s.absolutePath("identity_file")
         if let identityFile {
             try s.checkFile("identity_file", identityFile, what: "identity file", private: true)
+        }
+        let passwordFile = try s.absolutePath("password_file")
+        if let passwordFile {
+            try s.checkFile("password_file", passwordFile, what: "password file", private: true)
         }
         let restoreCommand = try s.stringArray("restore_command")
         if let restoreCommand, restoreCommand.first?.isEmpty ?? true {
@@ -379,7 +383,8 @@ final class ConfigParser {
             port: try s.int("port", min: 1, max: 65535),
             user: try s.nonEmptyString("user"),
             identityFile: identityFile,
-            restoreCommand: restoreCommand)
+            restoreCommand: restoreCommand,
+            passwordFile: passwordFile)
     }
 
     func parseNotify(_ s: ConfigSection) throws -> NotifyConfig {

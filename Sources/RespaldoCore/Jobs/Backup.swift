@@ -93,7 +93,12 @@ public struct BackupJob {
 
         let started = Date()
         logger.info("backup \(id) started: \(command.toolName)")
-        let child = try ChildProcess(argv: command.argv, environment: childEnvironment(adding: command.environment))
+        // Row counts for the drill, from the snapshot the dump reads (Drill/RowCountCapture.swift).
+        let counting = RowCounts.begin(for: job.source, command: command, logger: logger)
+        defer { counting?.abandon() }
+        let argv = counting?.dumpArgv(command.argv) ?? command.argv
+        let child = try ChildProcess(argv: argv, environment: childEnvironment(adding: command.environment))
+        counting?.dumpStarted(pid: child.pid)
         let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
         defer {
             child.terminate()
@@ -154,16 +159,18 @@ public struct BackupJob {
         let streamFailures = stream?.wait() ?? [:]
         streamed = Set(remotes.map(\.location).filter { streamFailures[$0] == nil })
 
+        let tables = counting?.finish()
         let manifest = Manifest(
             format: Manifest.formatName, id: id.description, job: job.name, host: hostName(),
-            source: .init(kind: job.source.kind, argv: command.argv),
+            source: .init(kind: job.source.kind, argv: argv),
             startedAt: rfc3339(started), finishedAt: rfc3339(Date()),
             plain: .init(bytes: plain.byteCount, sha256: plain.hexDigest),
             artifact: .init(
                 name: artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
                 compression: "gzip", level: job.compressionLevel,
                 encryption: encryption?.scheme ?? "none", recipients: encryption?.recipientNames ?? []),
-            respaldoVersion: respaldoVersion)
+            respaldoVersion: respaldoVersion,
+            tables: tables)
         do {
             try store.put("\(job.name)/\(Manifest.fileName(for: id.description))", bytes: try manifest.encoded())
         } catch {

@@ -37,9 +37,13 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var plain: Plain
     public var artifact: Artifact
     public var respaldoVersion: String
+    /// Every user table and its exact row count, read from the same database snapshot the
+    /// dump read (see RowCountCapture); the drill compares the restored database with it.
+    /// Optional and additive: absent in older manifests and when counting was not possible.
+    public var tables: [TableRowCount]?
 
     enum CodingKeys: String, CodingKey {
-        case format, id, job, host, source, plain, artifact
+        case format, id, job, host, source, plain, artifact, tables
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case respaldoVersion = "respaldo_version"

@@ -10,6 +10,9 @@ struct SnapshotReader {
     let snapshot: Snapshot
     /// Identities for an encrypted snapshot; unused for a plain one.
     let identities: [any Identity]
+    /// When set, collects the time the decrypt and gunzip stages spend working (the drill's
+    /// decrypt+decompress phase).
+    var busyClock: BusyClock? = nil
 
     /// Whether `consume` can see plain bytes: always for unencrypted snapshots, and for
     /// encrypted ones only with identities.
@@ -31,8 +34,10 @@ struct SnapshotReader {
         ]
         if decode {
             precondition(canDecode)
-            if manifest.isEncrypted { stages.append(CodecStage.decrypt(with: identities)) }
-            stages.append(try CodecStage.gunzip())
+            var decoders: [any ChunkTransform] = []
+            if manifest.isEncrypted { decoders.append(CodecStage.decrypt(with: identities)) }
+            decoders.append(try GunzipStage())
+            stages += busyClock.map { clock in decoders.map { TimedStage($0, clock: clock) } } ?? decoders
             stages.append(ExpectingHashTap(what: "plain data", bytes: manifest.plain.bytes, sha256: manifest.plain.sha256))
         }
         let store = self.store

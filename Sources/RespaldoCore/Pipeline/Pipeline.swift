@@ -8,6 +8,12 @@ protocol ChunkTransform: AnyObject {
     func finish() throws -> [UInt8]
 }
 
+/// A stage that may turn one chunk into many (decompression): it hands each piece to `emit`
+/// as it is produced, so a chunk that expands a thousandfold never sits whole in memory.
+protocol EmittingTransform: ChunkTransform {
+    func process(_ chunk: [UInt8], emit: ([UInt8]) throws -> Void) throws
+}
+
 /// Runs source -> transforms... -> consumer with every stage on its own thread, joined by
 /// bounded queues, so compression, encryption, hashing and writing overlap. The first error
 /// of any stage cancels every other stage and is what `run` throws.
@@ -51,8 +57,14 @@ final class Pipeline: @unchecked Sendable {
             start(group) { [queues] in
                 let transform = unchecked.value.1[index]
                 while let chunk = try queues[index].take() {
-                    let out = try transform.process(chunk)
-                    if !out.isEmpty { try queues[index + 1].put(out) }
+                    if let emitting = transform as? any EmittingTransform {
+                        try emitting.process(chunk) { out in
+                            if !out.isEmpty { try queues[index + 1].put(out) }
+                        }
+                    } else {
+                        let out = try transform.process(chunk)
+                        if !out.isEmpty { try queues[index + 1].put(out) }
+                    }
                 }
                 let tail = try transform.finish()
                 if !tail.isEmpty { try queues[index + 1].put(tail) }

@@ -30,7 +30,8 @@ final class HashTap: ChunkTransform, @unchecked Sendable {
     var hexDigest: String { Hex.encode(digest) }
 }
 
-/// A streaming codec that appends its output to a buffer: gzip and age share this shape.
+/// A streaming codec that appends its output to a buffer: gzip compression and age share this
+/// shape (gunzip has its own stage, GunzipStage, whose output can be far larger than its input).
 protocol ByteCodec: AnyObject {
     func update(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws
     func finish(into output: inout [UInt8]) throws
@@ -40,9 +41,6 @@ extension GzipCompressor: ByteCodec {}
 extension ParallelGzipCompressor: ByteCodec {}
 extension AgeEncryptor: ByteCodec {}
 extension AgeDecryptor: ByteCodec {}
-extension GzipDecompressor: ByteCodec {
-    func finish(into output: inout [UInt8]) throws { try finish() }
-}
 
 /// Runs a codec as a pipeline stage.
 final class CodecStage: ChunkTransform {
@@ -75,10 +73,6 @@ final class CodecStage: ChunkTransform {
         CodecStage(try ParallelGzipCompressor(level: Int32(level), threads: threads)) { $0 / 2 + 64 }
     }
 
-    static func gunzip() throws -> CodecStage {
-        CodecStage(try GzipDecompressor()) { $0 * 4 }
-    }
-
     static func encrypt(to recipients: [any Recipient]) throws -> CodecStage {
         // age adds a 16-byte tag per 64 KiB chunk, and the header once.
         CodecStage(try AgeEncryptor(recipients: recipients)) { $0 + $0 / 4096 + 1024 }
@@ -86,6 +80,33 @@ final class CodecStage: ChunkTransform {
 
     static func decrypt(with identities: [any Identity]) -> CodecStage {
         CodecStage(AgeDecryptor(identities: identities)) { $0 }
+    }
+}
+
+/// gunzip as a stage whose output goes on in pieces of about one pipeline chunk, whatever
+/// the compression ratio (a dump of padded rows can deflate 100:1 and more).
+final class GunzipStage: EmittingTransform {
+    private let decompressor: GzipDecompressor
+
+    init() throws {
+        decompressor = try GzipDecompressor()
+    }
+
+    func process(_ chunk: [UInt8], emit: ([UInt8]) throws -> Void) throws {
+        var out: [UInt8] = []
+        try chunk.withUnsafeBytes { try decompressor.update($0, into: &out, emittingAt: Pipeline.chunkSize, emit) }
+        if !out.isEmpty { try emit(out) }
+    }
+
+    func process(_ chunk: [UInt8]) throws -> [UInt8] {
+        var all: [UInt8] = []
+        try process(chunk) { all += $0 }
+        return all
+    }
+
+    func finish() throws -> [UInt8] {
+        try decompressor.finish()
+        return []
     }
 }
 

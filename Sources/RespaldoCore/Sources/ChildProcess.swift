@@ -27,6 +27,8 @@ final class ChildProcess: @unchecked Sendable {
     /// Write end of the child's stdin when `pipeStdin` was asked for, else -1.
     private(set) var stdinFD: Int32
     private let lock = NSLock()
+    /// Serializes waiters (only one may reap).
+    private let waitLock = NSLock()
     private var termination: Termination?
 
     /// Starts `argv[0]` (looked up in PATH when it has no slash).
@@ -106,9 +108,21 @@ final class ChildProcess: @unchecked Sendable {
     /// Waits for the child to end (once; later calls return the same result).
     @discardableResult
     func wait() -> Termination {
+        waitLock.lock()
+        defer { waitLock.unlock() }
+        lock.lock()
+        if let termination {
+            lock.unlock()
+            return termination
+        }
+        lock.unlock()
+        // Wait without reaping and without `lock`, so that `terminate` from another thread
+        // can still reach a child this thread is waiting for; reap under the lock, so that
+        // `terminate` never signals a pid that was reaped (and might be reused).
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
         lock.lock()
         defer { lock.unlock() }
-        if let termination { return termination }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         // WIFEXITED / WEXITSTATUS are macros; these are their definitions.

@@ -1,0 +1,218 @@
+import Age
+import Foundation
+import Logging
+import Storage
+
+/// `respaldo drill`: proves that a snapshot restores. Takes the newest complete snapshot (or
+/// the one named) from the local folder or a remote, fetches it checking its size and SHA-256
+/// (to a private spool file when it comes from a remote, so that a corrupted copy fails before
+/// anything is created), then streams it through age and gunzip, checking the dump's SHA-256,
+/// into a scratch target, runs the automatic and configured checks, times each phase, and
+/// removes the scratch target and the spool whatever happened, SIGINT and SIGTERM included.
+public struct DrillJob {
+    public let config: Config
+    public let job: JobConfig
+    public let logger: Logger
+    public var showProgress = false
+
+    public init(config: Config, jobName: String, logger: Logger) throws {
+        guard let job = config.job(named: jobName) else {
+            throw RespaldoError.usage("no job named \"\(jobName)\" in \(config.path)")
+        }
+        self.config = config
+        self.job = job
+        self.logger = logger
+    }
+
+    /// Runs one drill. Throws only when it cannot start (no such snapshot, an encrypted one
+    /// and no identity, another drill of the job running); every later failure is in the
+    /// report, whose `ok` is the verdict. `identityFile` defaults to `[jobs.drill] identity_file`.
+    public func run(remote: String? = nil, snapshotID: String? = nil, identityFile: String? = nil) throws -> DrillReport {
+        let lock = try JobLock.acquire(stateDir: config.stateDir, job: "\(job.name).drill")
+        defer { withExtendedLifetime(lock) {} }
+        let repository = try Repository.open(config, remote: remote, logger: logger)
+        let snapshot = try pick(repository, snapshotID)
+        let identities = try Keys.identities(identityFile: identityFile ?? job.drill?.identityFile, config: config)
+        guard !snapshot.manifest.isEncrypted || !identities.isEmpty else {
+            throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE or set [jobs.drill] identity_file")
+        }
+
+        let started = Date()
+        let scratchName = ScratchName.make(job: job.name, time: started)
+        let workDirectory = try makeWorkDirectory(scratchName)
+        let runner = ToolRunner(logger: logger)
+        let target: any DrillTarget
+        do {
+            target = try DrillTargets.make(job: job, scratchName: scratchName, workDirectory: workDirectory, runner: runner)
+        } catch {
+            try? removeTree(workDirectory)
+            throw error
+        }
+        let token = Interruption.register { runner.interrupt($0) }
+        defer { Interruption.unregister(token) }
+
+        let manifest = snapshot.manifest
+        var report = DrillReport(
+            snapshot: snapshot.id, job: job.name, location: repository.store.location, source: job.source.kind,
+            target: target.description, ok: false, startedAt: rfc3339(started), finishedAt: "", snapshotFinishedAt: manifest.finishedAt,
+            recoveryPointAgeSeconds: parseRFC3339(manifest.finishedAt).map { milliseconds(started.timeIntervalSince($0)) } ?? -1,
+            artifactBytes: manifest.artifact.bytes, plainBytes: manifest.plain.bytes, phases: DrillPhases(),
+            automaticChecks: "not run", checks: [], error: nil, scratchRemoved: false)
+        logger.info("drill \(snapshot.id) from \(repository.store.location) started")
+
+        var created = false
+        var phaseStart = Date()
+        do {
+            let made = target
+            let leftovers = made.leftovers()
+            if !leftovers.isEmpty {
+                logger.warning("drill \(job.name): scratch targets left by earlier drills that were killed: \(leftovers.joined(separator: ", ")); drop them by hand")
+            }
+
+            let source = try fetch(snapshot, from: repository.store, into: workDirectory, identities: identities)
+            report.phases.fetchVerify = elapsed(since: phaseStart)
+            try runner.checkInterrupted()
+
+            phaseStart = Date()
+            created = true
+            try made.create()
+            var reader = SnapshotReader(store: source, snapshot: snapshot, identities: identities)
+            let clock = BusyClock()
+            reader.busyClock = clock
+            let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): restore", total: manifest.artifact.bytes) : nil
+            defer { meter?.stop() }
+            do {
+                try reader.run(decode: true, meter: meter) { next in try made.load(from: next) }
+            } catch {
+                report.phases.decryptDecompress = milliseconds(clock.seconds)
+                report.checks.append(DrillCheck(kind: "restore", name: made.description, ok: false, detail: "\(error)"))
+                throw error
+            }
+            report.phases.decryptDecompress = milliseconds(clock.seconds)
+            report.phases.restore = elapsed(since: phaseStart)
+            report.checks.append(DrillCheck(kind: "restore", name: made.description, ok: true,
+                                            detail: String(format: "%@ loaded, dump SHA-256 checked, %.1f s", formatBytes(manifest.plain.bytes), report.phases.restore)))
+
+            phaseStart = Date()
+            let automatic = try made.automaticChecks(recorded: manifest.tables)
+            report.automaticChecks = automatic.summary
+            report.checks += automatic.checks
+            for check in job.drill?.checks ?? [] {
+                report.checks.append(try made.configuredCheck(check))
+            }
+            report.phases.checks = elapsed(since: phaseStart)
+        } catch {
+            report.error = "\(error)"
+            if report.phases.fetchVerify == 0 { report.phases.fetchVerify = elapsed(since: phaseStart) }
+        }
+        report.phases.total = elapsed(since: started)
+
+        phaseStart = Date()
+        report.scratchRemoved = cleanUp(target: created ? target : nil, workDirectory: workDirectory, report: &report)
+        report.phases.cleanup = elapsed(since: phaseStart)
+        report.finishedAt = rfc3339(Date())
+        report.ok = report.error == nil && report.checks.allSatisfy(\.ok) && report.scratchRemoved
+        if report.ok {
+            logger.info("drill \(snapshot.id) passed: \(report.checks.count) checks, recovery time \(String(format: "%.1f", report.phases.total)) s")
+        } else {
+            logger.error("drill \(snapshot.id) failed: \(report.problems.joined(separator: "; "))")
+        }
+        return report
+    }
+
+    private func pick(_ repository: Repository, _ snapshotID: String?) throws -> Snapshot {
+        if let snapshotID {
+            let snapshot = try repository.snapshot(id: snapshotID)
+            guard snapshot.manifest.job == job.name else {
+                throw RespaldoError.usage("snapshot \(snapshotID) belongs to job \(snapshot.manifest.job), not \(job.name)")
+            }
+            return snapshot
+        }
+        guard let newest = try repository.snapshots(job: job.name).last else {
+            throw RespaldoError.failed("no complete snapshot of job \(job.name) in \(repository.store.location)")
+        }
+        return newest
+    }
+
+    /// `<state_dir>/drill/<scratch name>`, private. Work folders of this job that a killed
+    /// drill left go first: the drill lock says none of them is in use.
+    private func makeWorkDirectory(_ scratchName: String) throws -> String {
+        let root = config.stateDir + "/drill"
+        try makePrivateDirectory(root)
+        let prefix = ScratchName.prefix(job: job.name)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix(prefix) {
+            logger.warning("removing \(root)/\(name), left by an earlier drill that was killed")
+            try? removeTree(root + "/" + name)
+        }
+        let path = root + "/" + scratchName
+        try makePrivateDirectory(path)
+        return path
+    }
+
+    /// Phase one: reads the whole artifact, checking its size and SHA-256 (and that the
+    /// identities open an encrypted one), and returns the store to restore from: the local
+    /// folder itself, or the private spool a remote copy was fetched into.
+    private func fetch(_ snapshot: Snapshot, from store: any Store, into workDirectory: String, identities: [any Identity]) throws -> any Store {
+        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
+        let probe = snapshot.manifest.isEncrypted ? IdentityProbe(identities: identities) : nil
+        let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): fetch", total: snapshot.manifest.artifact.bytes) : nil
+        defer { meter?.stop() }
+        let what = "fetch+verify of \(store.location):\(snapshot.artifactPath)"
+        var result: any Store = store
+        do {
+            if store is LocalStore {
+                try reader.run(decode: false, meter: meter) { next in
+                    while let chunk = try next() { probe?.feed(chunk) }
+                }
+            } else {
+                let spool = LocalStore(root: workDirectory)
+                let path = spool.path(of: snapshot.artifactPath)
+                try makePrivateDirectory((path as NSString).deletingLastPathComponent)
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+                guard fd >= 0 else { throw DrillError.io(operation: "creating spool file", path: path, errno) }
+                defer { close(fd) }
+                try reader.run(decode: false, meter: meter) { next in
+                    while let chunk = try next() {
+                        probe?.feed(chunk)
+                        if let code = writeFully(fd, chunk) { throw DrillError.io(operation: "writing spool file", path: path, code) }
+                    }
+                }
+                result = spool
+            }
+        } catch let error as Interrupted {
+            throw error
+        } catch {
+            throw RespaldoError.failed("\(what) failed: \(error)")
+        }
+        if let failure = probe?.failure {
+            throw RespaldoError.failed("snapshot \(snapshot.id) cannot be decrypted with the identities given: \(failure)")
+        }
+        logger.info("drill \(snapshot.id): artifact fetched and its SHA-256 checked")
+        return result
+    }
+
+    /// Drops the scratch target (when one was created) and removes the work folder; true when
+    /// nothing is left. A failure here fails the drill: it must leave nothing behind.
+    private func cleanUp(target: (any DrillTarget)?, workDirectory: String, report: inout DrillReport) -> Bool {
+        var problems: [String] = []
+        if let target {
+            do { try target.drop() } catch { problems.append("\(error)") }
+        }
+        do { try removeTree(workDirectory) } catch { problems.append("\(error)") }
+        guard problems.isEmpty else {
+            let message = "cleanup failed: " + problems.joined(separator: "; ")
+            report.error = report.error.map { "\($0); \(message)" } ?? message
+            return false
+        }
+        return true
+    }
+}
+
+/// Seconds since `start`, to the millisecond (finer is noise in a report).
+private func elapsed(since start: Date) -> Double {
+    milliseconds(Date().timeIntervalSince(start))
+}
+
+private func milliseconds(_ seconds: Double) -> Double {
+    (seconds * 1000).rounded() / 1000
+}
