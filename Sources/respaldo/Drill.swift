@@ -46,11 +46,13 @@ struct Drill: ParsableCommand {
             drill.showProgress = ProgressMeter.isWanted
             drills.append(drill)
         }
+        let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
+        defer { _ = alerter?.waitForOutstanding(timeout: 30) }
         var reports: [DrillReport] = []
         var unstarted: [String] = []
         for drill in drills {
             do {
-                let result = try drill.run(remote: remote, snapshotID: snapshot, identityFile: identity)
+                let result = try drill.runRecorded(remote: remote, snapshotID: snapshot, identityFile: identity, alerter: alerter)
                 emit(result.summary)
                 reports.append(result)
             } catch let error as RespaldoError where drills.count > 1 {

@@ -49,6 +49,15 @@ final class DrillFolderTests: XCTestCase {
         assertExit(try ws.respaldo("drill", "site", "--report", reportPath), 0, "files drill")
         XCTAssertEqual(try DrillFixture.report(reportPath)["ok"] as? Bool, true)
         DrillFixture.assertNoWorkFolders(ws)
+
+        // Both drills are in the audit log and the last one in `status`.
+        let audit = try String(contentsOfFile: ws.stateDir + "/audit.log", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(audit.filter { $0.contains("\"action\":\"drill\"") }.count, 2, audit.joined(separator: "\n"))
+        XCTAssertTrue(audit.contains { $0.contains("\"action\":\"drill\"") && $0.contains("\"result\":\"failed\"") })
+        let status = try ws.respaldo("status", "--json")
+        assertExit(status, 0, "status --json")
+        let jobs = try XCTUnwrap(try parseJSON(status.stdoutText, "status") as? [[String: Any]])
+        XCTAssertEqual((jobs.first?["last_drill"] as? [String: Any])?["success"] as? Bool, true, status.stdoutText)
     }
 
     func testCommandDrillFeedsRestoreCommand() throws {

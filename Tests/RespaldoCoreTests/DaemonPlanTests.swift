@@ -95,6 +95,15 @@ final class DaemonPlanTests: XCTestCase {
         XCTAssertEqual(reloaded.nextFire(of: DaemonTask(job: "files", kind: .backup)), try date("2026-11-21T13:30:00-05:00"))
     }
 
+    func testDrillSchedulesArePlannedBesideBackups() throws {
+        var cfg = config([("crm", "01:00")])
+        cfg.jobs[0].drill = DrillConfig(schedule: "0 3 * * 0")
+        let now = try date("2026-11-21T12:00:00-05:00")  // a Saturday
+        let plan = DaemonPlan(config: cfg, lastSuccessStart: { _ in nil }, now: now)
+        XCTAssertEqual(plan.tasks, [DaemonTask(job: "crm", kind: .backup), DaemonTask(job: "crm", kind: .drill)])
+        XCTAssertEqual(plan.nextFire(of: DaemonTask(job: "crm", kind: .drill)), try date("2026-11-22T03:00:00-05:00"))
+    }
+
     func testWakeTimerReachesAWallClockDeadlineAndCanBeWoken() throws {
         let timer = try WakeTimer()
         XCTAssertEqual(timer.wait(until: Date().addingTimeInterval(0.05), timeout: 5), .deadline)

@@ -121,7 +121,7 @@ public struct DaemonPlan: Sendable {
             let zone = config.timeZone(for: job)
             var out: [(DaemonTask, Schedule, TimeZone)] = []
             if let schedule = job.backupSchedule { out.append((DaemonTask(job: job.name, kind: .backup), schedule, zone)) }
-            // `[jobs.drill] schedule` is not run by this build: drills are not part of it yet.
+            if let schedule = job.drillSchedule { out.append((DaemonTask(job: job.name, kind: .drill), schedule, zone)) }
             return out
         }
     }

@@ -85,3 +85,28 @@ extension BackupJob {
         }
     }
 }
+
+extension DrillJob {
+    /// `run`, then the drill's run state (`status`, the last-drill metric), the audit log and
+    /// the alerts (a failed drill alerts as `verify_failure`), whoever started it.
+    public func runRecorded(remote: String?, snapshotID: String? = nil, identityFile: String? = nil, alerter: Alerter?) throws -> DrillReport {
+        let started = Date()
+        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
+        let task = DaemonTask(job: job.name, kind: .drill)
+        do {
+            let report = try run(remote: remote, snapshotID: snapshotID, identityFile: identityFile)
+            let problem = report.ok ? nil : report.error ?? "failed checks: " + report.checks.filter { !$0.ok }.map(\.name).joined(separator: ", ")
+            Audit.record(config, .drill, job: job.name, snapshot: report.snapshot, target: report.location,
+                         error: problem.map { RespaldoError.failed($0) }, logger: logger)
+            reporter.report(TaskOutcome(
+                task: task, result: report.ok ? .success : .failure, snapshot: report.snapshot,
+                plainBytes: report.plainBytes, artifactBytes: report.artifactBytes, error: problem,
+                startedAt: started, finishedAt: Date()))
+            return report
+        } catch {
+            Audit.record(config, .drill, job: job.name, snapshot: snapshotID, target: remote ?? "local", error: error, logger: logger)
+            reporter.report(TaskOutcome(task: task, result: .failure, snapshot: snapshotID, error: "\(error)", startedAt: started, finishedAt: Date()))
+            throw error
+        }
+    }
+}

@@ -49,7 +49,13 @@ struct TaskRunner {
                 outcome.result = uploadFailures.isEmpty ? .success : .uploadFailure
                 if !uploadFailures.isEmpty { outcome.error = uploadFailures.map(\.description).joined(separator: "; ") }
             case .drill:
-                outcome.error = "drills are not part of this build"
+                // On a DR host: the newest geo copy (the job's first remote), else the local one.
+                let report = try DrillJob(config: config, jobName: job.name, logger: logger)
+                    .runRecorded(remote: job.remotes.first, alerter: alerter)
+                logger.info("\(report.summary)")
+                outcome.snapshot = report.snapshot
+                outcome.result = report.ok ? .success : .failure
+                if !report.ok { outcome.error = report.error ?? "drill checks failed" }
             }
         } catch {
             outcome.error = "\(error)"
