@@ -15,7 +15,7 @@ notes=${NOTES:-700000}
 rm -rf "$work"
 mkdir -p "$work"
 chmod 711 "$work"  # postgres must reach its folder inside; the secrets in it are 0600
-command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 swift build -c release --product respaldo --package-path "$root" >/dev/null
 bin=$root/.build/release/respaldo
 
@@ -77,6 +77,23 @@ CONF
 sshd_pid=$!
 sleep 1
 
+# Runs a command, printing its wall time and its own peak RSS (VmHWM sampled from /proc: the
+# process itself, not its children or what wait4 inherits across exec).
+measure() {  # label, command...
+  local label=$1; shift
+  local start=$(date +%s.%N) peak=0 hwm
+  "$@" & local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    [ -n "$hwm" ] && [ "$hwm" -gt "$peak" ] && peak=$hwm
+    sleep 0.05
+  done
+  local status=0
+  wait "$pid" || status=$?
+  printf '%s: %.1f s wall, peak RSS %d MiB\n' "$label" "$(echo "$(date +%s.%N) - $start" | bc)" $((peak / 1024))
+  return $status
+}
+
 umask 077
 echo "$password" > "$work/pg.pass"
 "$bin" keygen --output "$work/key.txt" >/dev/null
@@ -105,13 +122,13 @@ checks = ["SELECT count(*) = $scale * 100000 FROM pgbench_accounts", "SELECT cou
 TOML
 
 echo "==> respaldo backup crm (to local and geo)"
-/usr/bin/env time -f "backup: %e s wall, %M KiB peak RSS" "$bin" backup --config "$work/respaldo.toml" crm
+measure backup "$bin" backup --config "$work/respaldo.toml" crm
 rm -rf "$work/local/crm"
 echo "local copy removed; the drill reads the SFTP copy only"
 
 echo "==> respaldo drill crm --remote geo"
 status=0
-/usr/bin/env time -f "drill: %e s wall, %M KiB peak RSS" "$bin" drill --config "$work/respaldo.toml" crm --remote geo \
+measure drill "$bin" drill --config "$work/respaldo.toml" crm --remote geo \
   --identity "$work/key.txt" --report "$work/report.json" || status=$?
 echo "==> report ($work/report.json)"
 cat "$work/report.json"
