@@ -22,7 +22,14 @@ final class DaemonTests: XCTestCase {
             """ + Workspace.commandJob("quick", ["cat", small], extra: "schedule = \(toml(every))")
             // The slow job writes a little, then keeps the dump open: SIGTERM finds it running.
             + Workspace.commandJob("slow", ["bash", "-c", "head -c 300000 /dev/urandom; exec sleep 120"], extra: "schedule = \(toml(every))")
+            // Backed up by hand below; the daemon only drills it, every minute.
+            + Workspace.commandJob("drilled", ["cat", small], extra: """
+                [jobs.drill]
+                schedule = \(toml(every))
+                restore_command = ["sh", "-c", "cat > /dev/null"]
+                """)
         try ws.writeRawConfig(goodConfig)
+        let drilled = try ws.backup("drilled")
 
         let listener = try NotifyListener(folder: ws.root)
         let daemon = try Subprocess(
@@ -67,8 +74,9 @@ final class DaemonTests: XCTestCase {
             XCTAssertLessThan(seconds, 10, "the run should start at its scheduled minute: \(id)")
         }
         var promText = ""
-        let metricsDeadline = Date().addingTimeInterval(10)
-        while Date() < metricsDeadline && !promText.contains("respaldo_last_run_success{job=\"quick\"} 1") {
+        let metricsDeadline = Date().addingTimeInterval(30)
+        let drillDone = "respaldo_last_drill_success_timestamp_seconds{job=\"drilled\"} 0\n"
+        while Date() < metricsDeadline && (!promText.contains("respaldo_last_run_success{job=\"quick\"} 1") || promText.contains(drillDone)) {
             promText = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
             usleep(100_000)
         }
@@ -85,6 +93,13 @@ final class DaemonTests: XCTestCase {
         XCTAssertNotNil(quick["next_run"] as? String)
         let audit = try String(contentsOfFile: ws.stateDir + "/audit.log", encoding: .utf8)
         XCTAssertTrue(audit.split(separator: "\n").contains { $0.contains("\"action\":\"backup\"") && $0.contains("\"actor\":\"daemon\"") }, audit)
+        // The scheduled drill ran on its own, on the newest snapshot, and is on record.
+        XCTAssertTrue(audit.split(separator: "\n").contains {
+            $0.contains("\"action\":\"drill\"") && $0.contains("\"actor\":\"daemon\"") && $0.contains("\"result\":\"ok\"") && $0.contains(drilled)
+        }, audit)
+        XCTAssertTrue(promText.contains("respaldo_last_drill_success_timestamp_seconds{job=\"drilled\"}") && !promText.contains("respaldo_last_drill_success_timestamp_seconds{job=\"drilled\"} 0\n"), promText)
+        let drilledStatus = try XCTUnwrap(jobs.first { $0["job"] as? String == "drilled" })
+        XCTAssertEqual((drilledStatus["last_drill"] as? [String: Any])?["success"] as? Bool, true, status.stdoutText)
 
         // SIGTERM while slow is dumping: a clean stop, exit 0, nothing partial, no slow snapshot.
         XCTAssertTrue(daemon.stderrSoFar.contains("backup slow-"), "slow should be running: \(daemon.stderrSoFar)")
