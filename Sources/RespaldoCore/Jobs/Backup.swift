@@ -51,8 +51,9 @@ public struct BackupJob {
                 } else {
                     try PendingUploads(stateDir: config.stateDir).mark(manifest.id, remote: remote.location)
                 }
-            } catch let error as RespaldoError {
-                failures.append(error)
+            } catch {
+                // The local snapshot is complete: a failed copy is reported, never thrown.
+                failures.append(error as? RespaldoError ?? .failed("upload of \(manifest.id) to \(remote.location) failed: \(error)"))
             }
         }
         guard failures.isEmpty && (upload || remotes.isEmpty) else {
