@@ -152,3 +152,13 @@ public final class CurlEasy {
         }
     }
 }
+
+/// What the libcurl in use was built with.
+public enum CurlBuild {
+    /// (CURLVERSION_NOW is a macro Swift cannot see; ELEVENTH is its value in these headers.)
+    /// The SSH library, as libcurl names it (`libssh2/1.10.0`, `libssh/0.10.4`), nil without SSH.
+    public static var sshBackend: String? {
+        guard let info = curl_version_info(CURLVERSION_ELEVENTH), let name = info.pointee.libssh_version else { return nil }
+        return String(cString: name)
+    }
+}

@@ -119,6 +119,13 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                     location: options.name,
                     detail: "host_key_sha256 \"\(pinned)\" is not a SHA-256 fingerprint (43 base64 characters, as ssh-keygen -lf prints)")
             }
+            // libcurl checks CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256 only with libssh2: builds on
+            // libssh before 7.88 accepted the option and ignored it, which would check nothing.
+            guard let backend = CurlBuild.sshBackend, backend.hasPrefix("libssh2/") else {
+                throw StorageError.configuration(
+                    location: options.name,
+                    detail: "host_key_sha256 needs libcurl built with libssh2 (this one has \(CurlBuild.sshBackend ?? "no SSH")); use known_hosts instead")
+            }
             pinnedSHA256 = String(value)
         case (_?, nil):
             pinnedSHA256 = nil

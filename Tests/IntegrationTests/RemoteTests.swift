@@ -104,6 +104,25 @@ final class RemoteTests: XCTestCase {
         XCTAssertEqual(setup.pendingIDs("dr"), [])
     }
 
+    /// A pending marker whose snapshot no longer exists locally is dropped by `upload`, not
+    /// shown as pending forever.
+    func testUploadDropsMarkersOfSnapshotsThatAreGone() throws {
+        let setup = try RemoteSetup.make(for: self, "stale")
+        let ws = setup.ws
+        let original = ws.path("original.bin")
+        try makeSampleFile(original, randomBytes: 10_000, lines: 1_000)
+        try setup.writeConfig(remotes: [setup.remote("geo")], jobRemotes: ["geo"], source: original)
+        let id = try ws.backup("db")
+        let gone = "db-20200101T010000Z"
+        try FileManager.default.createDirectory(atPath: ws.stateDir + "/pending/geo", withIntermediateDirectories: true)
+        try Files.write(ws.stateDir + "/pending/geo/" + gone, "")
+        let r = try ws.respaldo("upload", "db")
+        assertExit(r, 0, "upload")
+        XCTAssertTrue(r.stderrText.contains("pending upload of \(gone) to geo dropped"), r.summary)
+        XCTAssertEqual(setup.pendingIDs("geo"), [])
+        XCTAssertEqual(setup.remoteSnapshotIDs("geo"), [id])
+    }
+
     /// A key the server does not authorize: a permanent failure (no retries), named as such.
     func testAuthenticationFailureIsPermanent() throws {
         let setup = try RemoteSetup.make(for: self, "auth")

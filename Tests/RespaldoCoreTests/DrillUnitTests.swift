@@ -7,6 +7,13 @@ import XCTest
 /// The drill's pure parts: scratch names, count comparison, the dump_args that disable
 /// counting, the MySQL client's output parsing, and the manifest's optional `tables`.
 final class DrillUnitTests: XCTestCase {
+    func testScratchNamesOfOneJobAreNotAnotherJobs() {
+        let time = Date(timeIntervalSince1970: 1_795_000_000)
+        XCTAssertTrue(ScratchName.isScratch(ScratchName.make(job: "crm", time: time), ofJob: "crm"))
+        XCTAssertFalse(ScratchName.isScratch(ScratchName.make(job: "crm-eu", time: time), ofJob: "crm"), "crm must not take crm-eu's folders")
+        XCTAssertFalse(ScratchName.isScratch("respaldo_drill_crm_2026", ofJob: "crm"))
+    }
+
     func testScratchNameIsASafeIdentifierOfBoundedLength() {
         let time = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18T11:06:40Z
         XCTAssertEqual(ScratchName.make(job: "crm", time: time), "respaldo_drill_crm_20261118110640")

@@ -143,7 +143,7 @@ public final class DaemonService: @unchecked Sendable {
             let seconds = String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt))
             switch outcome.result {
             case .success: logger.info("\(outcome.task): done in \(seconds) s\(outcome.snapshot.map { " (\($0))" } ?? "")")
-            case .uploadFailure: logger.error("\(outcome.task): snapshot \(outcome.snapshot ?? "?") is local only for now: \(outcome.error ?? "upload failed")")
+            case .uploadFailure: logger.error("\(outcome.task): snapshot \(outcome.snapshot ?? "?") is complete locally, but: \(outcome.error ?? "a remote copy failed")")
             case .failure: logger.error("\(outcome.task): failed after \(seconds) s: \(outcome.error ?? "unknown error")")
             }
             // Whatever the run left pending goes out now rather than at the next backoff step.

@@ -37,9 +37,15 @@ struct RunReporter {
             host: hostName(), startedAt: outcome.startedAt, finishedAt: outcome.finishedAt))
     }
 
+    /// Serializes the textfile's writers in this process: its temporary name is per process,
+    /// and two runs of the daemon can finish at the same moment.
+    private static let metricsLock = NSLock()
+
     /// Rewrites the metrics textfile from the run states and what is stored now.
     func writeMetrics() {
         guard let metrics = config.metrics else { return }
+        Self.metricsLock.lock()
+        defer { Self.metricsLock.unlock() }
         do {
             let pending = PendingUploads(stateDir: config.stateDir)
             let local = LocalStore(root: config.localDir)
@@ -67,9 +73,10 @@ extension BackupJob {
         let started = Date()
         let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
         let task = DaemonTask(job: job.name, kind: .backup)
-        alerter?.ping(.start)
+        var job = self
+        job.onStart = { alerter?.ping(.start) }
         do {
-            let result = try run(upload: upload)
+            let result = try job.run(upload: upload)
             reporter.report(TaskOutcome(
                 task: task, result: result.uploadFailures.isEmpty ? .success : .uploadFailure,
                 snapshot: result.manifest.id, plainBytes: result.manifest.plain.bytes,

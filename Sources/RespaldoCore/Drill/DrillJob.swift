@@ -139,8 +139,7 @@ public struct DrillJob {
     private func makeWorkDirectory(_ scratchName: String) throws -> String {
         let root = config.stateDir + "/drill"
         try makePrivateDirectory(root)
-        let prefix = ScratchName.prefix(job: job.name)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix(prefix) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where ScratchName.isScratch(name, ofJob: job.name) {
             logger.warning("removing \(root)/\(name), left by an earlier drill that was killed")
             try? removeTree(root + "/" + name)
         }

@@ -78,6 +78,15 @@ enum ScratchName {
         // 63 - "respaldo_drill_" (15) - "_" (1) - 14 digits = 33 characters for the job.
         return "respaldo_drill_\(cleaned.prefix(33))_"
     }
+
+    /// True for a scratch name of exactly this job: its prefix then the 14-digit time stamp
+    /// (`crm`'s prefix also begins `crm_eu`'s names, which are not `crm`'s to remove).
+    static func isScratch(_ name: String, ofJob job: String) -> Bool {
+        let prefix = prefix(job: job)
+        guard name.hasPrefix(prefix) else { return false }
+        let stamp = name.dropFirst(prefix.count)
+        return stamp.count == 14 && stamp.allSatisfy { ("0"..."9").contains($0) }
+    }
 }
 
 /// Compares the restored tables with the counts the manifest recorded at dump time.

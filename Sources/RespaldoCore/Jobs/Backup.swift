@@ -11,6 +11,9 @@ public struct BackupJob {
     public let job: JobConfig
     public let logger: Logger
     public var showProgress = false
+    /// Called once the job's lock is held, before the dump starts (the healthchecks start ping:
+    /// a run that finds the job locked never started).
+    public var onStart: (() -> Void)?
 
     public init(config: Config, jobName: String, logger: Logger) throws {
         guard let job = config.job(named: jobName) else {
@@ -29,12 +32,13 @@ public struct BackupJob {
     public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
+        onStart?()
         let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
         let streaming = upload && job.uploadMode == .streaming
         var streamed: Set<String> = []
         let manifest: Manifest
         do {
-            manifest = try snapshot(streamTo: streaming ? remotes : [], streamed: &streamed)
+            manifest = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [], streamed: &streamed)
             Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
         } catch {
             Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
@@ -66,7 +70,9 @@ public struct BackupJob {
         let prune = PruneJob(config: config, logger: logger)
         for store in [LocalStore(root: config.localDir) as any Store] + remotes {
             do {
-                _ = try prune.run(job: job, store: store, dryRun: false)
+                // A remote `.partial` that a pending upload will resume is not stale.
+                let resumable = store is LocalStore ? [] : Set(PendingUploads(stateDir: config.stateDir).ids(remote: store.location, job: job.name))
+                _ = try prune.run(job: job, store: store, dryRun: false, resumable: resumable)
             } catch {
                 logger.error("prune of \(job.name) in \(store.location) failed: \(error)")
                 failures.append(.failed("prune of \(job.name) in \(store.location) failed: \(error)"))
@@ -78,7 +84,9 @@ public struct BackupJob {
     /// Makes the local snapshot (the caller holds the job's lock). With `streamTo`, the artifact
     /// is also streamed to those remotes as it is written (`upload = "streaming"`); `streamed`
     /// then lists the remotes whose artifact is in place (their manifests are the caller's).
-    func snapshot(streamTo remotes: [any CancellableStore] = [], streamed: inout Set<String>) throws -> Manifest {
+    /// Every remote in `pendingFor` is marked pending before the dump starts, so a crash after
+    /// the local commit can never lose the fact that a copy is owed.
+    func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], streamed: inout Set<String>) throws -> Manifest {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
@@ -115,11 +123,13 @@ public struct BackupJob {
         stages.append(artifact)
 
         let sanity = DumpSanity(job: job, previousBytes: previous?.manifest.plain.bytes, logger: logger)
-        let pipeline = Pipeline(onFailure: { child.terminate() })
         let artifactPath = "\(job.name)/\(artifactName)"
         let pending = PendingUploads(stateDir: config.stateDir)
-        for remote in remotes { try pending.mark(id.description, remote: remote.location) }
+        for name in remoteNames { try pending.mark(id.description, remote: name) }
         let stream = remotes.isEmpty ? nil : StreamingUpload(remotes: remotes, name: artifactPath, logger: logger)
+        // A failing stage stops the remote lanes too: a consumer blocked on a slow remote's
+        // full queue must not keep the failure (or SIGTERM) waiting.
+        let pipeline = Pipeline(onFailure: { child.terminate(); stream?.abort() })
         do {
             try pipeline.run(
                 source: { emit in
@@ -153,8 +163,10 @@ public struct BackupJob {
             )
         } catch {
             stream?.abort()
-            _ = stream?.wait()
-            for remote in remotes { pending.clear(id.description, remote: remote.location) }
+            let laneFailures = stream?.wait() ?? [:]
+            // A lane can have published just before the local copy failed: take it back.
+            for remote in remotes where laneFailures[remote.location] == nil { try? remote.delete(artifactPath) }
+            for name in remoteNames { pending.clear(id.description, remote: name) }
             throw RespaldoError.failed("backup \(id) failed: \(error)")
         }
         let streamFailures = stream?.wait() ?? [:]
@@ -177,10 +189,8 @@ public struct BackupJob {
         } catch {
             // Without its manifest the artifact is not a snapshot; don't leave it lying around.
             try? store.delete(artifactPath)
-            for remote in remotes {
-                if streamed.contains(remote.location) { try? remote.delete(artifactPath) }
-                pending.clear(id.description, remote: remote.location)
-            }
+            for remote in remotes where streamed.contains(remote.location) { try? remote.delete(artifactPath) }
+            for name in remoteNames { pending.clear(id.description, remote: name) }
             throw RespaldoError.failed("backup of job \(job.name) failed writing the manifest: \(error)")
         }
         let seconds = Date().timeIntervalSince(started)

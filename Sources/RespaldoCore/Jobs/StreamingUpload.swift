@@ -17,6 +17,11 @@ final class StreamingUpload: @unchecked Sendable {
         let done = DispatchGroup()
         var error: (any Error)?
         var dropped = false
+        /// Set once the remote renamed its `.partial` into place; guarded by `lock`. A
+        /// published lane is not cancelled (cancelling a store is final, and the caller may
+        /// still have to delete what it published).
+        let lock = NSLock()
+        var published = false
 
         init(store: any CancellableStore) { self.store = store }
     }
@@ -34,6 +39,7 @@ final class StreamingUpload: @unchecked Sendable {
                 defer { lane.done.leave() }
                 do {
                     try lane.store.put(name, expectedSize: nil, reader: ChunkReader { try lane.queue.take() }.fill)
+                    lane.lock.withLock { lane.published = true }
                 } catch {
                     lane.error = error
                     lane.queue.cancel()
@@ -60,7 +66,7 @@ final class StreamingUpload: @unchecked Sendable {
     func abort() {
         for lane in lanes {
             lane.queue.cancel()
-            lane.store.cancel()
+            lane.lock.withLock { if !lane.published { lane.store.cancel() } }
         }
     }
 

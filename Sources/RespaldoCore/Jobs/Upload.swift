@@ -68,6 +68,13 @@ public struct UploadJob {
         let local = try Catalog.snapshots(in: LocalStore(root: config.localDir), job: job.name)
         let present = Set(try Catalog.snapshots(in: remote, job: job.name).map(\.id))
         let pending = PendingUploads(stateDir: config.stateDir)
+        // A marker whose snapshot is gone locally (pruned while the remote was down) can never
+        // be served: it would show as pending forever.
+        let localIDs = Set(local.map(\.id))
+        for id in pending.ids(remote: remote.location, job: job.name) where !localIDs.contains(id) {
+            logger.warning("pending upload of \(id) to \(remote.location) dropped: the snapshot no longer exists locally")
+            pending.clear(id, remote: remote.location)
+        }
         var uploaded: [String] = []
         var failures: [String] = []
         for snapshot in local {

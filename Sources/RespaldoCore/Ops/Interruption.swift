@@ -44,12 +44,17 @@ public enum Interruption {
     }
 
     /// Registers `handler` until `unregister`; returns a token.
+    /// Work that starts after SIGINT/SIGTERM arrived (a daemon finishing up) is cancelled at
+    /// once: `handler` is called before this returns.
     public static func register(_ handler: @escaping @Sendable (Int32) -> Void) -> Int {
         lock.lock()
-        defer { lock.unlock() }
         nextToken += 1
         handlers[nextToken] = handler
-        return nextToken
+        let token = nextToken
+        let earlier = received
+        lock.unlock()
+        if let earlier { handler(earlier) }
+        return token
     }
 
     public static func unregister(_ token: Int) {

@@ -18,6 +18,12 @@ public struct PendingUploads {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RespaldoError.failed("cannot record pending upload \(path): \(String(cString: strerror(errno)))") }
         close(fd)
+        // The marker must survive a power cut that the snapshot it stands for survives.
+        let folderFD = open(folder(remote), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderFD >= 0 {
+            fsync(folderFD)
+            close(folderFD)
+        }
     }
 
     public func clear(_ id: String, remote: String) {
