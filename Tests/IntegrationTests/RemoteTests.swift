@@ -221,3 +221,28 @@ final class StreamingUploadTests: XCTestCase {
         XCTAssertEqual(setup.pendingIDs("geo"), [], "no snapshot, nothing pending")
     }
 }
+
+/// The daemon at start compares each remote with the local folder, so a copy owed is sent even
+/// when its pending marker was lost.
+final class DaemonUploadTests: XCTestCase {
+    func testDaemonStartUploadsWhatARemoteLacksWithoutAMarker() throws {
+        let setup = try RemoteSetup.make(for: self, "daemonup")
+        let ws = setup.ws
+        let original = ws.path("original.bin")
+        try makeSampleFile(original, randomBytes: 20_000, lines: 2_000)
+        try setup.writeConfig(remotes: [setup.remote("geo")], jobRemotes: ["geo"], source: original)
+        let backup = try ws.respaldo("backup", "db", "--no-upload")
+        assertExit(backup, 0, "backup --no-upload")
+        let id = try XCTUnwrap(backup.stdoutLines.last)
+        try FileManager.default.removeItem(atPath: ws.stateDir + "/pending/geo/" + id)
+
+        let daemon = try ws.startRespaldo("daemon", timeout: 60)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && setup.remoteSnapshotIDs("geo") != [id] { usleep(100_000) }
+        kill(daemon.pid, SIGTERM)
+        let r = daemon.wait()
+        assertExit(r, 0, "daemon stops on SIGTERM")
+        XCTAssertEqual(setup.remoteSnapshotIDs("geo"), [id], "the daemon's first upload round found the missing copy: \(r.stderrText)")
+        try setup.assertRemoteCopy("geo", id)
+    }
+}

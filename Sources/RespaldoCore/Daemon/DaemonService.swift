@@ -23,6 +23,8 @@ public final class DaemonService: @unchecked Sendable {
     private var pendingRetryAt: Date?
     private var pendingRetryDelay: TimeInterval
     private var retryingUploads = false
+    /// The first upload round compares every remote's catalog with the local one.
+    private var firstUploadRound = true
     private var alerter: Alerter?
     private var lastStatus = ""
 
@@ -161,7 +163,9 @@ public final class DaemonService: @unchecked Sendable {
         guard !retryingUploads, let at = pendingRetryAt, at <= now() else { return }
         pendingRetryAt = nil
         let pending = PendingUploads(stateDir: config.stateDir)
-        let anyPending = config.jobs.contains { job in job.remotes.contains { !pending.ids(remote: $0, job: job.name).isEmpty } }
+        let everyRemote = firstUploadRound && config.jobs.contains { !$0.remotes.isEmpty }
+        firstUploadRound = false
+        let anyPending = everyRemote || config.jobs.contains { job in job.remotes.contains { !pending.ids(remote: $0, job: job.name).isEmpty } }
         guard anyPending else {
             pendingRetryDelay = Self.pendingRetryDelay
             return
@@ -169,7 +173,7 @@ public final class DaemonService: @unchecked Sendable {
         retryingUploads = true
         let runner = TaskRunner(config: config, logger: logger, shouldStop: { true }, alerter: alerter)
         let thread = Thread { [weak self] in
-            let clean = runner.retryPendingUploads()
+            let clean = runner.retryPendingUploads(everyRemote: everyRemote)
             guard let self else { return }
             self.lock.withLock { self.uploadsFinished = clean }
             self.timer.wake()

@@ -81,13 +81,15 @@ struct TaskRunner {
         }
     }
 
-    /// Uploads what each remote lacks, for every job with pending uploads. True when nothing
-    /// is left pending. Jobs whose lock is held are left for the next round.
-    func retryPendingUploads() -> Bool {
+    /// Uploads what each remote lacks, for every job with pending uploads (with `everyRemote`,
+    /// for every job and remote: the catalogs are compared even where no marker says so, which
+    /// the daemon does once at start). True when nothing is left pending. Jobs whose lock is
+    /// held are left for the next round.
+    func retryPendingUploads(everyRemote: Bool = false) -> Bool {
         let pending = PendingUploads(stateDir: config.stateDir)
         var clean = true
         for job in config.jobs where !job.remotes.isEmpty {
-            let remotes = job.remotes.filter { !pending.ids(remote: $0, job: job.name).isEmpty }
+            let remotes = everyRemote ? job.remotes : job.remotes.filter { !pending.ids(remote: $0, job: job.name).isEmpty }
             guard !remotes.isEmpty else { continue }
             guard let lock = try? JobLock.acquire(stateDir: config.stateDir, job: job.name) else {
                 clean = false
