@@ -32,19 +32,14 @@ final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
         "show table status", "show triggers", "show fields", "select distinct tablespace_name",
     ]
 
-    private let session: SQLSession
-    private let database: String
+    private let counting: CountingSession
     private let tables: [String]
-    private let logger: Logger
-    private let counted = DispatchSemaphore(value: 0)
-    private var started = false
-    private var result: Result<[TableRowCount], any Error>?
+    private var session: SQLSession { counting.session }
+    private var database: String { counting.database }
 
     private init(session: SQLSession, database: String, tables: [String], logger: Logger) {
-        self.session = session
-        self.database = database
+        counting = CountingSession(session: session, database: database, counts: "InnoDB tables", logger: logger)
         self.tables = tables
-        self.logger = logger
     }
 
     static func begin(_ db: DatabaseSource, defaultsArgument: String, logger: Logger) -> MySQLRowCounts? {
@@ -75,12 +70,7 @@ final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
     func dumpArgv(_ argv: [String]) -> [String] { argv }
 
     func dumpStarted(pid: pid_t) {
-        started = true
-        let thread = Thread { [self] in
-            result = Result { try count(dumpPID: pid) }
-            counted.signal()
-        }
-        thread.start()
+        counting.start { [self] in try count(dumpPID: pid) }
     }
 
     private func count(dumpPID: pid_t) throws -> [TableRowCount] {
@@ -107,34 +97,9 @@ final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
         return try MySQLClient.decodeCounts(try session.query(query, operation: operation), tables: tables, schema: database, operation: operation)
     }
 
-    func finish() -> [TableRowCount]? {
-        guard started else { return nil }
-        waitForCounts()
-        session.send("COMMIT;")
-        session.close()
-        switch result {
-        case let .success(counts)?:
-            logger.info("row counts of \(database): \(counts.count) InnoDB tables, \(counts.reduce(0) { $0 + $1.rows }) rows")
-            return counts
-        case let .failure(error)?:
-            logger.warning("row counts of \(database) not recorded: \(error)")
-            return nil
-        case nil:
-            return nil
-        }
-    }
+    func finish() -> [TableRowCount]? { counting.finish() }
 
-    /// Harmless after `finish`.
-    func abandon() {
-        session.terminate()
-        if started { waitForCounts() }
-        session.close()
-    }
-
-    private func waitForCounts() {
-        counted.wait()
-        counted.signal()
-    }
+    func abandon() { counting.abandon() }
 }
 
 /// True once `pid` has exited (a zombie not yet reaped counts as ended).

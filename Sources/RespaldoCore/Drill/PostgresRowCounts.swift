@@ -7,20 +7,12 @@ import Logging
 /// is written meanwhile. The session stays open until the dump has ended: an exported snapshot
 /// lives only as long as its transaction.
 final class PostgresRowCounts: RowCountCapture, @unchecked Sendable {
-    private let session: SQLSession
-    private let database: String
+    private let counting: CountingSession
     private let snapshot: String
-    private let logger: Logger
-    private let counted = DispatchSemaphore(value: 0)
-    private var started = false
-    // Written by the counting thread before it signals `counted`, read after.
-    private var result: Result<[TableRowCount], any Error>?
 
     private init(session: SQLSession, database: String, snapshot: String, logger: Logger) {
-        self.session = session
-        self.database = database
+        counting = CountingSession(session: session, database: database, counts: "tables", logger: logger)
         self.snapshot = snapshot
-        self.logger = logger
     }
 
     static func begin(_ db: DatabaseSource, environment: [String: String], logger: Logger) -> PostgresRowCounts? {
@@ -51,44 +43,14 @@ final class PostgresRowCounts: RowCountCapture, @unchecked Sendable {
     }
 
     func dumpStarted(pid: pid_t) {
-        started = true
-        let thread = Thread { [self] in
-            result = Result {
-                let operation = "counting the rows of \(database)"
-                let lines = try session.query("SAVEPOINT respaldo_counts;\n" + PostgresClient.countQuery, operation: operation)
-                return try PostgresClient.decodeCounts(lines, operation: operation)
-            }
-            counted.signal()
-        }
-        thread.start()
-    }
-
-    func finish() -> [TableRowCount]? {
-        guard started else { return nil }
-        waitForCounts()
-        session.send("COMMIT;")
-        session.close()
-        switch result {
-        case let .success(counts)?:
-            logger.info("row counts of \(database): \(counts.count) tables, \(counts.reduce(0) { $0 + $1.rows }) rows")
-            return counts
-        case let .failure(error)?:
-            logger.warning("row counts of \(database) not recorded: \(error)")
-            return nil
-        case nil:
-            return nil
+        counting.start { [counting] in
+            let operation = "counting the rows of \(counting.database)"
+            let lines = try counting.session.query("SAVEPOINT respaldo_counts;\n" + PostgresClient.countQuery, operation: operation)
+            return try PostgresClient.decodeCounts(lines, operation: operation)
         }
     }
 
-    /// Harmless after `finish`.
-    func abandon() {
-        session.terminate()
-        if started { waitForCounts() }
-        session.close()
-    }
+    func finish() -> [TableRowCount]? { counting.finish() }
 
-    private func waitForCounts() {
-        counted.wait()
-        counted.signal()
-    }
+    func abandon() { counting.abandon() }
 }
