@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import Foundation
 
 /// What the row-count capture and the MySQL/MariaDB drill target share.
@@ -27,7 +28,7 @@ enum MySQLClient {
 
     static func decodeTableNames(_ lines: [String], operation: String) throws -> [String] {
         try lines.filter { !$0.isEmpty }.map { hex in
-            guard let bytes = decodeHex(hex) else {
+            guard let bytes = Hex.decode(hex) else {
                 throw DrillError.unexpectedOutput(tool, operation: operation, output: hex)
             }
             return String(decoding: bytes, as: UTF8.self)
@@ -55,29 +56,6 @@ enum MySQLClient {
         return try zip(tables, rows).map { name, count in
             guard let count else { throw DrillError.unexpectedOutput(tool, operation: operation, output: "no count for table \(name)") }
             return TableRowCount(schema: schema, name: name, rows: count)
-        }
-    }
-
-    private static func decodeHex(_ hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case 48...57: digit - 48
-        case 65...70: digit - 55
-        case 97...102: digit - 87
-        default: nil
         }
     }
 }
