@@ -38,9 +38,7 @@ struct Next: ParsableCommand {
         }
         let config = try global.loadConfig()
         if let job {
-            guard let named = config.job(named: job) else {
-                throw RespaldoError.usage("no job named \"\(job)\" in \(config.path)")
-            }
+            let named = try config.requiredJob(named: job)
             guard let schedule = named.backupSchedule else {
                 emit("job \(named.name) has no schedule: it runs only when started by hand")
                 return

@@ -28,15 +28,6 @@ struct GlobalOptions: ParsableArguments {
 
 let logger = Logger(label: "respaldo")
 
-extension Config {
-    /// The job named `name` (a usage error naming the file when there is none), or every job.
-    func jobs(named name: String?) throws -> [JobConfig] {
-        guard let name else { return jobs }
-        guard let job = job(named: name) else { throw RespaldoError.usage("no job named \"\(name)\" in \(path)") }
-        return [job]
-    }
-}
-
 /// Writes a line to stdout at once: scripts read ids as they appear.
 func emit(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -36,6 +36,17 @@ public struct Config: Sendable {
     }
 
     public func job(named name: String) -> JobConfig? { jobs.first { $0.name == name } }
+
+    /// The job named `name`; a usage error naming the file when there is none.
+    public func requiredJob(named name: String) throws -> JobConfig {
+        guard let job = job(named: name) else { throw RespaldoError.usage("no job named \"\(name)\" in \(path)") }
+        return job
+    }
+
+    /// The job named `name` (as `requiredJob`), or every job when `name` is nil.
+    public func jobs(named name: String?) throws -> [JobConfig] {
+        try name.map { [try requiredJob(named: $0)] } ?? jobs
+    }
     public func remote(named name: String) -> RemoteConfig? { remotes.first { $0.name == name } }
 }
 

@@ -16,11 +16,8 @@ public struct DrillJob {
     public var showProgress = false
 
     public init(config: Config, jobName: String, logger: Logger) throws {
-        guard let job = config.job(named: jobName) else {
-            throw RespaldoError.usage("no job named \"\(jobName)\" in \(config.path)")
-        }
         self.config = config
-        self.job = job
+        self.job = try config.requiredJob(named: jobName)
         self.logger = logger
     }
 

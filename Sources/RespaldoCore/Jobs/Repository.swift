@@ -26,11 +26,7 @@ public struct Repository {
 
     /// Complete snapshots of `job`, or of every configured job, oldest first within a job.
     public func snapshots(job: String? = nil) throws -> [Snapshot] {
-        if let job, config.job(named: job) == nil {
-            throw RespaldoError.usage("no job named \"\(job)\" in \(config.path)")
-        }
-        let jobs = job.map { [$0] } ?? config.jobs.map(\.name)
-        return try jobs.flatMap { try Catalog.snapshots(in: store, job: $0) }
+        try config.jobs(named: job).flatMap { try Catalog.snapshots(in: store, job: $0.name) }
     }
 
     /// The newest complete snapshot of each job that has one.
