@@ -24,14 +24,7 @@ final class MySQLDrillTarget: DrillTarget {
         self.restoreCommand = restoreCommand
         self.runner = runner
         let path = workDirectory + "/my.cnf"
-        var lines = ["[client]"]
-        if let host = server.host { lines.append("host=\(DumpCommand.quoteOption(host))") }
-        if let port = server.port { lines.append("port=\(port)") }
-        if let user = server.user { lines.append("user=\(DumpCommand.quoteOption(user))") }
-        if let passwordFile = server.passwordFile {
-            lines.append("password=\(DumpCommand.quoteOption(try DumpCommand.readPassword(passwordFile)))")
-        }
-        try writePrivateFile(path, lines.joined(separator: "\n") + "\n")
+        try writePrivateFile(path, try DumpCommand.mysqlDefaults(server))
         defaultsFile = path
     }
 

@@ -62,6 +62,16 @@ struct DumpCommand {
         let tool = FileManager.default.isExecutableFile(atPath: "/usr/bin/mariadb-dump") ? "mariadb-dump" : "mysqldump"
         // Credentials go in a defaults file; --defaults-extra-file must come first.
         let path = runDirectory + "/my.cnf"
+        var command = DumpCommand(
+            argv: [tool, "--defaults-extra-file=\(path)", "--single-transaction", "--routines", "--triggers"]
+                + db.dumpArgs + ["--", db.database])
+        command.secretFiles.append(SecretFile(path: path, contents: try mysqlDefaults(db)))
+        return command
+    }
+
+    /// A MySQL/MariaDB client defaults file (`--defaults-extra-file`) that reaches `db`'s
+    /// server: the password stays out of argv and the environment.
+    static func mysqlDefaults(_ db: DatabaseSource) throws -> String {
         var lines = ["[client]"]
         if let host = db.host { lines.append("host=\(quoteOption(host))") }
         if let port = db.port { lines.append("port=\(port)") }
@@ -69,11 +79,7 @@ struct DumpCommand {
         if let passwordFile = db.passwordFile {
             lines.append("password=\(quoteOption(try readPassword(passwordFile)))")
         }
-        var command = DumpCommand(
-            argv: [tool, "--defaults-extra-file=\(path)", "--single-transaction", "--routines", "--triggers"]
-                + db.dumpArgs + ["--", db.database])
-        command.secretFiles.append(SecretFile(path: path, contents: lines.joined(separator: "\n") + "\n"))
-        return command
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// The first line of a password file (a trailing newline is not part of the password).
