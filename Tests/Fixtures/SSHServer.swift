@@ -36,7 +36,7 @@ public final class SSHServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
         user = String(cString: getpwuid(getuid()).pointee.pw_name)
-        port = try Self.freePort()
+        port = try Self.unusedPort()
         log = directory + "/sshd.log"
         remoteRoot = directory + "/remote"
         try FileManager.default.createDirectory(atPath: remoteRoot, withIntermediateDirectories: false,
@@ -176,7 +176,8 @@ public final class SSHServer: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func freePort() throws -> Int {
+    /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
+    public static func unusedPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw FixtureError("socket: \(errno)") }
         defer { close(fd) }

@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import Logging
 import Synchronization
 import XCTest
@@ -233,7 +234,3 @@ final class LogCapture: Sendable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

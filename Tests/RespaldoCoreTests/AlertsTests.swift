@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import Logging
 import XCTest
 
@@ -108,7 +109,7 @@ final class AlertsTests: XCTestCase {
     }
 
     func testRefusedWebhookFailsQuietlyWithinTheBound() throws {
-        let port = try Self.closedPort()
+        let port = try SSHServer.unusedPort()  // bound, then closed: nothing listens on it
         let alerter = Alerter(
             config: NotifyConfig(webhookURL: "http://127.0.0.1:\(port)/hooks/\(Self.token)?key=\(Self.token)"),
             logger: logs.logger(), limits: Self.fast)
@@ -351,22 +352,6 @@ final class AlertsTests: XCTestCase {
     }
 
     // MARK: - Helpers
-
-    /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FixtureError("socket: \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw FixtureError("bind: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     /// Runs a short-lived tool to completion; an error with its output when it fails.
     static func run(_ tool: String, _ arguments: [String]) throws {
