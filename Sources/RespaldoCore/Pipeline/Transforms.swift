@@ -37,7 +37,6 @@ protocol ByteCodec: AnyObject {
     func finish(into output: inout [UInt8]) throws
 }
 
-extension GzipCompressor: ByteCodec {}
 extension ParallelGzipCompressor: ByteCodec {}
 extension AgeEncryptor: ByteCodec {}
 extension AgeDecryptor: ByteCodec {}
