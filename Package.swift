@@ -4,6 +4,8 @@ import PackageDescription
 // Dependencies point down only:
 // respaldo -> RespaldoCore -> {Storage, Age, Gzip} -> {Curl, CryptoPrimitives} -> C modules
 // (RespaldoCore also uses Curl, for alerts, and CryptoPrimitives directly).
+// SSHSig (OpenSSH key files, SSHSIG signatures) sits beside Age: SSHSig -> CryptoPrimitives;
+// nothing depends on it yet.
 // Each C module has one Swift wrapper, its only importer: Gzip (CZlib), CryptoPrimitives
 // (COpenSSL), Curl (CCurl).
 let package = Package(
@@ -26,6 +28,7 @@ let package = Package(
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
+        .target(name: "SSHSig", dependencies: ["CryptoPrimitives"]),
         .target(name: "Curl", dependencies: ["CCurl"]),
         .target(name: "Storage", dependencies: ["Curl"]),
         .target(
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "CZlib"]),
+        .testTarget(name: "SSHSigTests", dependencies: ["SSHSig", "CryptoPrimitives"]),
         .testTarget(name: "CurlTests", dependencies: ["Curl"]),
         // Real servers for the tests (sshd), shared by the storage and the integration tests.
         .target(name: "TestFixtures", path: "Tests/Fixtures"),
