@@ -2,10 +2,9 @@
 import PackageDescription
 
 // Dependencies point down only:
-// respaldo -> RespaldoCore -> {Storage, Age, Gzip} -> {Curl, CryptoPrimitives} -> C modules
-// (RespaldoCore also uses Curl, for alerts, and CryptoPrimitives directly).
-// SSHSig (OpenSSH key files, SSHSIG signatures) sits beside Age: SSHSig -> CryptoPrimitives;
-// nothing depends on it yet.
+// respaldo -> RespaldoCore -> {Storage, Age, SSHSig, Gzip} -> {Curl, CryptoPrimitives} -> C modules
+// (RespaldoCore also uses Curl, for alerts, and CryptoPrimitives directly). SSHSig (OpenSSH
+// key files, SSHSIG signatures, allowed_signers) sits beside Age, on CryptoPrimitives.
 // Each C module has one Swift wrapper, its only importer: Gzip (CZlib), CryptoPrimitives
 // (COpenSSL), Curl (CCurl).
 let package = Package(
@@ -34,7 +33,7 @@ let package = Package(
         .target(
             name: "RespaldoCore",
             dependencies: [
-                "Gzip", "Age", "Storage", "CryptoPrimitives", "Curl", "CLinux",
+                "Gzip", "Age", "SSHSig", "Storage", "CryptoPrimitives", "Curl", "CLinux",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

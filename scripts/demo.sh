@@ -44,6 +44,20 @@ fi
 [[ "$RECIPIENT" == age1* ]] || { echo "error: no age1 recipient for $KEY" >&2; exit 1; }
 echo "recipient: $RECIPIENT"
 
+SIGNING="$DEMO/signing.key"
+if [[ -f "$SIGNING" ]]; then
+  step "reusing the signing key $SIGNING"
+  PUBLIC="$(ssh-keygen -y -f "$SIGNING")"
+else
+  step "generating the backup server's Ed25519 signing key (respaldo keygen --signing)"
+  printf '$ %s\n' "respaldo keygen --signing --output demo/signing.key"
+  PUBLIC="$(respaldo keygen --signing --output demo/signing.key)"
+fi
+echo "public key: $PUBLIC"
+# What a DR host trusts: OpenSSH's allowed_signers format (ssh-keygen -Y verify -f).
+printf 'backup@demo %s\n' "$PUBLIC" > "$DEMO/allowed_signers"
+chmod 0644 "$DEMO/allowed_signers"
+
 step "writing $CONFIG"
 umask 077
 cat > "$CONFIG" <<TOML
@@ -53,6 +67,13 @@ state_dir = "$DEMO/state"
 
 [encryption]
 recipients = ["$RECIPIENT"]
+
+[signing]
+key_file = "$DEMO/signing.key"
+
+[trust]
+signers_file = "$DEMO/allowed_signers"
+max_age = "36h"
 
 [[jobs]]
 name = "demo"
@@ -75,6 +96,10 @@ show respaldo list --config demo/respaldo.toml
 
 step "verifying every stored byte, and with the identity the decrypted, gunzipped content"
 show respaldo verify --config demo/respaldo.toml --identity demo/key.txt
+
+step "checking the manifest's signature with stock OpenSSH (ssh-keygen -Y verify)"
+MANIFEST="demo/backups/demo/$ID.manifest.json"
+show ssh-keygen -Y verify -f demo/allowed_signers -I backup@demo -n respaldo-manifest -s "$MANIFEST.sig" < "$MANIFEST"
 
 ARTIFACT="demo/backups/demo/$ID.dump.gz.age"
 step "restoring $ID with stock tools only: age -d | gunzip | tar -t"

@@ -13,8 +13,13 @@ public final class LocalStore: Store {
     /// Read and write size: large enough for throughput, small enough for bounded memory.
     static let bufferSize = 1 << 20
 
-    public init(root: String) {
+    /// Whether a put may replace an existing final name. Snapshot folders never do (a name
+    /// published once stays as it is); a report the operator asks to rewrite does.
+    public let replacesExisting: Bool
+
+    public init(root: String, replacesExisting: Bool = false) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.replacesExisting = replacesExisting
     }
 
     public func path(of name: String) -> String { name.isEmpty ? root : root + "/" + name }
@@ -28,7 +33,15 @@ public final class LocalStore: Store {
         let directory = parent(of: final)
         try makeDirectories(directory)
         let temporary = final + partialSuffix
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // A fresh file, never one planted in advance: O_EXCL refuses an existing name and
+        // O_NOFOLLOW a symlink there (which O_TRUNC would otherwise follow to its target).
+        // A stale `.partial` of an interrupted write is unlinked first (unlink removes a
+        // symlink itself, not what it points to).
+        var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == EEXIST {
+            unlink(temporary)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else { throw io("create", temporary) }
         var published = false
         defer {
@@ -55,7 +68,18 @@ public final class LocalStore: Store {
             close(fd)
             throw error
         }
-        guard rename(temporary, final) == 0 else { throw io("rename", temporary) }
+        if replacesExisting {
+            // rename(2) replaces a symlink at `final` itself; it never writes through it.
+            guard rename(temporary, final) == 0 else { throw io("rename", temporary) }
+        } else {
+            // link(2) fails with EEXIST where rename(2) would silently overwrite: a file
+            // planted or published meanwhile stays as it is.
+            guard link(temporary, final) == 0 else {
+                if errno == EEXIST { throw StorageError.alreadyExists(location: location, name: name) }
+                throw io("publish", final)
+            }
+            unlink(temporary)
+        }
         published = true
         try syncDirectory(directory)
     }

@@ -5,6 +5,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case notFound(location: String, name: String)
     case sizeMismatch(location: String, name: String, expected: Int64, actual: Int64)
     case invalidName(String)
+    /// A final name that already exists: stores never replace one.
+    case alreadyExists(location: String, name: String)
     case tooLarge(location: String, name: String, limit: Int)
     /// The server's host key is not the expected one (known_hosts or pinned SHA-256), or it is
     /// missing from known_hosts. Never retried; there is no way to skip the check.
@@ -28,6 +30,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
             "\(location): \(name): no such file"
         case let .sizeMismatch(location, name, expected, actual):
             "\(location): \(name): expected \(expected) bytes, got \(actual)"
+        case let .alreadyExists(location, name):
+            "\(location): \(name) already exists; it is never replaced"
         case let .invalidName(name):
             "invalid stored file name \"\(name)\""
         case let .tooLarge(location, name, limit):
@@ -53,7 +57,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     /// SSH errors) is transient.
     public var isPermanent: Bool {
         switch self {
-        case .hostKey, .authentication, .permissionDenied, .notFound, .sizeMismatch, .invalidName,
+        case .hostKey, .authentication, .permissionDenied, .notFound, .sizeMismatch, .invalidName, .alreadyExists,
              .tooLarge, .cancelled, .configuration:
             return true
         case let .io(_, _, _, code):

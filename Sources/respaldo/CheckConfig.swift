@@ -24,7 +24,11 @@ struct CheckConfig: ParsableCommand {
         case let .recipients(list)?: "encrypted to \(list.count) age recipient\(list.count == 1 ? "" : "s")"
         case .passphraseFile?: "encrypted with an age passphrase"
         }
-        emit("\(config.path): ok: \(config.jobs.count) job\(config.jobs.count == 1 ? "" : "s"), \(config.remotes.count) remote\(config.remotes.count == 1 ? "" : "s"), \(encryption)")
+        // Likewise the signing key and the allowed signers must load, not only exist.
+        let signing = try config.signing.map { "signed with \(try ManifestSigner.load($0).publicKeyLine.prefix(30))…" } ?? "not signed"
+        let trust = try TrustPolicy.load(config).map { "trusting \($0.signers.entries.count) signing key\($0.signers.entries.count == 1 ? "" : "s")" }
+            ?? "snapshots not authenticated (no [trust])"
+        emit("\(config.path): ok: \(config.jobs.count) job\(config.jobs.count == 1 ? "" : "s"), \(config.remotes.count) remote\(config.remotes.count == 1 ? "" : "s"), \(encryption), \(signing), \(trust)")
         guard connect else { return }
         var unreachable: [String] = []
         for remote in config.remotes {

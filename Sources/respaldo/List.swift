@@ -39,7 +39,9 @@ struct List: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let entries = try Repository.open(config, remote: remote, logger: logger).snapshots(job: job).map { snapshot in
+        let (snapshots, problems) = try Repository.open(config, remote: remote, logger: logger).audit(job: job)
+        defer { problems.forEach { logger.error("\($0)") } }
+        let entries = snapshots.map { snapshot in
             let m = snapshot.manifest
             return Entry(id: m.id, job: m.job, startedAt: m.startedAt, finishedAt: m.finishedAt,
                          plainBytes: m.plain.bytes, artifactBytes: m.artifact.bytes, artifact: m.artifact.name,
@@ -47,12 +49,17 @@ struct List: ParsableCommand {
         }
         if json {
             try printJSON(entries)
-            return
-        }
-        guard !entries.isEmpty else {
+        } else if entries.isEmpty {
             emit("no snapshots")
-            return
+        } else {
+            printTable(entries)
         }
+        if !problems.isEmpty {
+            throw RespaldoError.failed("\(problems.count) problem\(problems.count == 1 ? "" : "s") found in \(remote.map { "remote \($0)" } ?? "the local folder"); the snapshots concerned are not listed")
+        }
+    }
+
+    private func printTable(_ entries: [Entry]) {
         let rows = [["ID", "FINISHED", "DUMP", "STORED", "ENCRYPTION", "WHERE"]] + entries.map {
             [$0.id, $0.finishedAt, formatBytes($0.plainBytes), formatBytes($0.artifactBytes), $0.encryption, $0.locations.joined(separator: ",")]
         }

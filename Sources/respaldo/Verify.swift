@@ -54,8 +54,16 @@ struct Verify: ParsableCommand {
             }
             snapshots = found
         } else {
-            snapshots = latest ? try repository.latestSnapshots() : try repository.snapshots()
-            if snapshots.isEmpty {
+            // Every problem of the listing (a bad signature, tampering, a damaged manifest) is a
+            // failed entry of its own; the snapshots that pass are still verified.
+            let (accepted, problems) = try repository.audit()
+            for problem in problems {
+                reports.append(VerifyReport(id: problem.snapshot ?? problem.job, location: problem.location, ok: false, deep: false, problems: [problem.description]))
+            }
+            snapshots = latest
+                ? Dictionary(grouping: accepted, by: \.manifest.job).values.compactMap { $0.last }.sorted { $0.id < $1.id }
+                : accepted
+            if snapshots.isEmpty && problems.isEmpty {
                 throw RespaldoError.failed("no snapshots to verify in \(remote.map { "remote \($0)" } ?? config.localDir)")
             }
         }

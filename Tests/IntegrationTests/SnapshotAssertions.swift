@@ -57,7 +57,8 @@ func assertSnapshot(_ ws: Workspace, _ e: ExpectedSnapshot, file: StaticString =
 
     let m = try ws.manifest(e.job, e.id)
     let ctx = "manifest \(ws.manifestPath(e.job, e.id)): \(m)"
-    XCTAssertEqual(jsonString(m["format"]), "respaldo-manifest/1", ctx, file: file, line: line)
+    XCTAssertEqual(jsonString(m["format"]), "respaldo-manifest/2", ctx, file: file, line: line)
+    XCTAssertGreaterThanOrEqual(jsonInt(m["sequence"]) ?? 0, 1, "sequence: \(ctx)", file: file, line: line)
     XCTAssertEqual(jsonString(m["id"]), e.id, ctx, file: file, line: line)
     XCTAssertEqual(jsonString(m["job"]), e.job, ctx, file: file, line: line)
     XCTAssertFalse((jsonString(m["host"]) ?? "").isEmpty, "host: \(ctx)", file: file, line: line)
@@ -101,7 +102,10 @@ func assertSnapshot(_ ws: Workspace, _ e: ExpectedSnapshot, file: StaticString =
     let encryption = a?["encryption"]
     if let recipients = e.recipients {
         XCTAssertTrue((jsonString(encryption) ?? "").lowercased().contains("age"), "artifact.encryption should name age: \(ctx)", file: file, line: line)
-        XCTAssertEqual(Set((a?["recipients"] as? [String]) ?? []), Set(recipients), "artifact.recipients: \(ctx)", file: file, line: line)
+        // Fingerprints only (DESIGN.md): the recipients themselves are never published.
+        let expected = try Set(recipients.map(recipientFingerprint))
+        XCTAssertEqual(Set((a?["recipient_fingerprints"] as? [String]) ?? []), expected, "artifact.recipient_fingerprints: \(ctx)", file: file, line: line)
+        XCTAssertNil(a?["recipients"], "artifact.recipients must not be published: \(ctx)", file: file, line: line)
     } else {
         let none = isJSONNullOrAbsent(encryption) || ["none", ""].contains(jsonString(encryption) ?? "?")
         XCTAssertTrue(none, "artifact.encryption should be null/\"none\" for an unencrypted artifact: \(ctx)", file: file, line: line)
@@ -148,4 +152,10 @@ func lineNumber(of needle: String, in text: String, occurrence: Int = 1) -> Int 
         if seen == occurrence { return i + 1 }
     }
     preconditionFailure("\(needle) not in config text")
+}
+
+/// `SHA256:` and the unpadded base64 of the SHA-256 of an `age1…` string, by stock openssl.
+func recipientFingerprint(_ recipient: String) throws -> String {
+    let r = try Subprocess.checked(["bash", "-c", "printf %s \"$1\" | openssl dgst -sha256 -binary | base64 | tr -d '='", "_", recipient])
+    return "SHA256:" + r.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -117,7 +117,7 @@ final class Workspace: Sendable {
     /// The artifact of a snapshot: `<id>.<ext>.gz` or `<id>.<ext>.gz.age`.
     func artifactPath(_ job: String, _ id: String) throws -> String {
         let names = Files.list(jobDir(job)).filter {
-            $0.hasPrefix(id + ".") && !$0.hasSuffix(".manifest.json") && !$0.contains(".partial")
+            $0.hasPrefix(id + ".") && !$0.hasSuffix(".manifest.json") && !$0.hasSuffix(".sig") && !$0.contains(".partial")
         }
         guard names.count == 1 else {
             throw TestFailure("expected one artifact for \(id) in \(jobDir(job)), found \(names); directory: \(Files.list(jobDir(job)))")

@@ -310,8 +310,12 @@ final class ConfigLoaderTests: XCTestCase {
             text
             .replacingOccurrences(of: "\"/etc/respaldo/ssh/id_ed25519\"", with: "\"\(key)\"")
             .replacingOccurrences(of: "\"/etc/respaldo/ssh/known_hosts\"", with: "\"\(knownHosts)\"")
+            .replacingOccurrences(of: "\"/etc/respaldo/signing.key\"", with: "\"\(key)\"")
+            .replacingOccurrences(of: "\"/etc/respaldo/allowed_signers\"", with: "\"\(knownHosts)\"")
         let path = try write("respaldo.toml", substituted, mode: 0o644)
         let loaded = try Config.load(path: path)
+        XCTAssertEqual(loaded.signing?.keyFile, key)
+        XCTAssertEqual(loaded.trust?.maxAge, 36 * 3600)
         XCTAssertEqual(loaded.remotes[0].identityFile, key)
         XCTAssertEqual(loaded.path, path)
     }

@@ -17,6 +17,8 @@ public struct Config: Sendable {
     public var metrics: MetricsConfig?
     /// How many runs the daemon starts at once (`max_parallel`, default 1).
     public var maxParallel: Int = 1
+    public var signing: SigningConfig?
+    public var trust: TrustConfig?
 
     public init(
         path: String, localDir: String, stateDir: String, timezone: String,

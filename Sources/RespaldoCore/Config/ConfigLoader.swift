@@ -85,7 +85,7 @@ final class ConfigParser {
         let top = ConfigSection(parser: self, table: root, path: .root, context: nil, keyPrefix: .root)
         try top.checkKeys([
             "local_dir", "state_dir", "timezone", "encryption", "retention", "remotes", "jobs", "notify", "metrics",
-            "max_parallel",
+            "max_parallel", "signing", "trust",
         ])
         let localDir = try top.requiredAbsolutePath("local_dir")
         let stateDir = try top.requiredAbsolutePath("state_dir")
@@ -127,6 +127,8 @@ final class ConfigParser {
             path: file, localDir: localDir, stateDir: stateDir, timezone: timezone, encryption: encryption,
             retention: retention, remotes: remotes, jobs: jobs, notify: notify, metrics: metrics)
         config.maxParallel = try top.int("max_parallel", min: 1, max: 64) ?? 1
+        config.signing = try top.subtable("signing", context: "signing").map(parseSigning)
+        config.trust = try top.subtable("trust", context: "trust").map(parseTrust)
         return config
     }
 

@@ -57,7 +57,7 @@ public struct JobStatus: Encodable, Sendable {
                 lastDrill: state.lastDrill.map { run($0, zone) },
                 nextDrill: job.drillSchedule.map { RFC3339.format($0.nextFire(after: now, in: zone), in: zone) },
                 snapshots: snapshots,
-                pendingUploads: Dictionary(uniqueKeysWithValues: job.remotes.map { ($0, pending.ids(remote: $0, job: job.name)) }))
+                pendingUploads: Dictionary(job.remotes.map { ($0, pending.ids(remote: $0, job: job.name)) }, uniquingKeysWith: { first, _ in first }))
         }
     }
 

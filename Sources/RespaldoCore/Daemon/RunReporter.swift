@@ -55,7 +55,7 @@ struct RunReporter {
                 return JobMetricsInput(
                     state: try RunState.load(stateDir: config.stateDir, job: job.name),
                     snapshots: snapshots,
-                    pendingUploads: Dictionary(uniqueKeysWithValues: job.remotes.map { ($0, pending.ids(remote: $0, job: job.name).count) }),
+                    pendingUploads: Dictionary(job.remotes.map { ($0, pending.ids(remote: $0, job: job.name).count) }, uniquingKeysWith: { first, _ in first }),
                     drills: job.drill != nil)
             }
             try RespaldoMetrics.textfile(jobs: inputs).write(to: metrics.textfile)

@@ -132,7 +132,7 @@ extension DrillReport {
         let data = reports.count == 1 ? try encoder.encode(reports[0]) : try encoder.encode(reports)
         let url = URL(fileURLWithPath: path)
         do {
-            try LocalStore(root: url.deletingLastPathComponent().path).put(url.lastPathComponent, bytes: Array(data) + [10])
+            try LocalStore(root: url.deletingLastPathComponent().path, replacesExisting: true).put(url.lastPathComponent, bytes: Array(data) + [10])
         } catch {
             throw RespaldoError.failed("cannot write the drill report \(path): \(error)")
         }

@@ -43,6 +43,13 @@ public struct BackupJob {
         }
         let snapshot = Snapshot(manifest: manifest, location: "local")
         var failures: [RespaldoError] = []
+        if let signer = try config.signing.map(ManifestSigner.load) {
+            do {
+                try InventoryPublisher(signer: signer, stateDir: config.stateDir, logger: logger).publish(job: job.name, at: LocalStore(root: config.localDir))
+            } catch {
+                failures.append(.failed("signed inventory of \(job.name) in local failed: \(error)"))
+            }
+        }
         for remote in remotes {
             do {
                 if streamed.contains(remote.location) {
@@ -87,7 +94,9 @@ public struct BackupJob {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
+        let signer = try config.signing.map(ManifestSigner.load)
         let previous = try Catalog.snapshots(in: store, job: job.name).last
+        let chain = ChainHead.find(in: store, job: job.name)
 
         let id = try freshID(in: store)
         let artifactName = "\(id).\(job.source.artifactExtension).gz" + (encryption == nil ? "" : ".age")
@@ -178,12 +187,22 @@ public struct BackupJob {
             artifact: .init(
                 name: artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
                 compression: "gzip", level: job.compressionLevel,
-                encryption: encryption?.scheme ?? "none", recipients: encryption?.recipientNames ?? []),
+                encryption: encryption?.scheme ?? "none",
+                recipientFingerprints: (encryption?.recipientNames ?? []).map(RecipientFingerprint.of)),
+            sequence: (chain?.sequence ?? 0) + 1,
+            previous: chain.map { Manifest.Previous(id: $0.id, manifestSHA256: $0.manifestSHA256) },
             respaldoVersion: respaldoVersion,
             tables: tables)
         do {
-            try store.put("\(job.name)/\(Manifest.fileName(for: id.description))", bytes: try manifest.encoded())
+            let bytes = try manifest.encoded()
+            // The signature goes first: a manifest is never visible without it.
+            if let signer {
+                try store.put(ManifestFiles.signatureName(id.description, job: job.name),
+                              bytes: try signer.sign(bytes, namespace: SignatureNamespace.manifest))
+            }
+            try store.put(ManifestFiles.manifestName(id.description, job: job.name), bytes: bytes)
         } catch {
+            try? store.delete(ManifestFiles.signatureName(id.description, job: job.name))
             // Without its manifest the artifact is not a snapshot; don't leave it lying around.
             try? store.delete(artifactPath)
             for remote in remotes where streamed.contains(remote.location) { try? remote.delete(artifactPath) }

@@ -7,32 +7,80 @@ public struct Snapshot: Sendable {
     public var location: String
 
     public var id: String { manifest.id }
-    public var artifactPath: String { "\(manifest.job)/\(manifest.artifact.name)" }
+    /// Derived from the id, never from the name the manifest states (a damaged or hostile
+    /// manifest could name another snapshot's artifact; Catalog refuses one that disagrees).
+    public var artifactPath: String { "\(manifest.job)/\(Snapshot.artifactName(manifest))" }
+
+    static func artifactName(_ manifest: Manifest) -> String {
+        let ext: String
+        switch manifest.source.kind {
+        case "postgres", "mysql": ext = "sql"
+        case "files": ext = "tar"
+        default: ext = "dump"
+        }
+        return "\(manifest.id).\(ext).gz" + (manifest.isEncrypted ? ".age" : "")
+    }
 }
 
 /// Finds snapshots in a store. The manifest is the commit marker: an artifact without one is
 /// not a snapshot (an interrupted run), and nothing here ever reports it.
 enum Catalog {
-    static func snapshots(in store: any Store, job: String) throws -> [Snapshot] {
-        let suffix = ".manifest.json"
-        return try store.list(job)
-            .filter { $0.name.hasSuffix(suffix) }
-            .map { object in
-                let manifest = try Manifest.decode(try store.read(object.name), name: "\(store.location):\(object.name)")
-                return Snapshot(manifest: manifest, location: store.location)
+    struct Scan {
+        var snapshots: [Snapshot] = []
+        /// Manifests that cannot be read, parsed, or that disagree with their own name: each
+        /// is reported and skipped, and never stops the other snapshots or jobs.
+        var damaged: [(name: String, reason: String)] = []
+    }
+
+    static func scan(in store: any Store, job: String) throws -> Scan {
+        var scan = Scan()
+        for object in try store.list(job) where object.name.hasSuffix(ManifestFiles.manifestSuffix) {
+            do {
+                scan.snapshots.append(try snapshot(object, in: store, job: job))
+            } catch {
+                scan.damaged.append((escaped(object.name), "\(error)"))
             }
-            .sorted { $0.manifest.id < $1.manifest.id }
+        }
+        scan.snapshots.sort { $0.manifest.id < $1.manifest.id }
+        return scan
+    }
+
+    /// The readable, consistent snapshots of `job` (damaged manifests are skipped: see `scan`).
+    static func snapshots(in store: any Store, job: String) throws -> [Snapshot] {
+        try scan(in: store, job: job).snapshots
+    }
+
+    /// One manifest, checked against the name it is stored under: a manifest is only believed
+    /// about the snapshot its file name stands for.
+    private static func snapshot(_ object: StoredObject, in store: any Store, job: String) throws -> Snapshot {
+        guard let id = ManifestFiles.id(ofManifestName: object.name, job: job) else {
+            throw RespaldoError.failed("not the manifest name of a snapshot of job \(job)")
+        }
+        guard object.size <= Int64(Manifest.maxBytes) else {
+            throw RespaldoError.failed("\(object.size) bytes, more than a manifest can be")
+        }
+        let manifest = try Manifest.decode(try store.read(object.name, limit: Manifest.maxBytes), name: "\(store.location):\(escaped(object.name))")
+        guard manifest.id == id, manifest.job == job else {
+            throw RespaldoError.failed("it names snapshot \(escaped(manifest.id)) of job \(escaped(manifest.job)), not \(id)")
+        }
+        guard manifest.artifact.name == Snapshot.artifactName(manifest) else {
+            throw RespaldoError.failed("it names artifact \(escaped(manifest.artifact.name)), not \(Snapshot.artifactName(manifest))")
+        }
+        guard manifest.artifact.bytes >= 0, manifest.plain.bytes >= 0 else {
+            throw RespaldoError.failed("it states a negative size")
+        }
+        return Snapshot(manifest: manifest, location: store.location)
     }
 
     /// The snapshot named `id`, or nil when no manifest exists for it.
     static func snapshot(in store: any Store, id: SnapshotID) throws -> Snapshot? {
-        let name = "\(id.job)/\(Manifest.fileName(for: id.description))"
-        guard try store.size(of: name) != nil else { return nil }
-        let manifest = try Manifest.decode(try store.read(name), name: "\(store.location):\(name)")
-        guard manifest.id == id.description else {
-            throw RespaldoError.failed("manifest \(store.location):\(name) names snapshot \(manifest.id)")
+        let name = ManifestFiles.manifestName(id.description, job: id.job)
+        guard let size = try store.size(of: name) else { return nil }
+        do {
+            return try snapshot(StoredObject(name: name, size: size), in: store, job: id.job)
+        } catch {
+            throw RespaldoError.failed("manifest \(store.location):\(name) is damaged: \(error)")
         }
-        return Snapshot(manifest: manifest, location: store.location)
     }
 
     /// True when any file of the snapshot `id` exists (complete or not): a new run must not

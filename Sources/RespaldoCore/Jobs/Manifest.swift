@@ -1,10 +1,18 @@
+import CryptoPrimitives
 import Foundation
 
 /// The snapshot's metadata, written last as its commit marker (`<job>/<id>.manifest.json`),
 /// the same locally and on remotes. Plain JSON so that nothing but a text editor is needed to
 /// read it; it never holds a secret.
+///
+/// Version 2 chains the snapshots of a job (`sequence`, `previous`) and records only
+/// fingerprints of the age recipients: a published `age1…` would let anyone who can write to
+/// a remote forge an artifact that decrypts. Version 1 stays readable (reported as unsigned).
 public struct Manifest: Codable, Sendable, Equatable {
-    public static let formatName = "respaldo-manifest/1"
+    public static let formatName = "respaldo-manifest/2"
+    public static let legacyFormatName = "respaldo-manifest/1"
+    /// A manifest is a few KiB (a few hundred tables' counts); anything near this is hostile.
+    public static let maxBytes = 4 << 20
 
     public struct Source: Codable, Sendable, Equatable {
         public var kind: String
@@ -24,7 +32,26 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var level: Int
         /// "none", "age" (X25519 recipients) or "age-scrypt" (passphrase).
         public var encryption: String
-        public var recipients: [String]
+        /// Version 1 only: the recipients themselves.
+        public var recipients: [String]?
+        /// Version 2: `RecipientFingerprint` of each age recipient.
+        public var recipientFingerprints: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, bytes, sha256, compression, level, encryption, recipients
+            case recipientFingerprints = "recipient_fingerprints"
+        }
+    }
+
+    /// The job's snapshot before this one, by id and the SHA-256 of its manifest's exact bytes.
+    public struct Previous: Codable, Sendable, Equatable {
+        public var id: String
+        public var manifestSHA256: String
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case manifestSHA256 = "manifest_sha256"
+        }
     }
 
     public var format: String
@@ -36,6 +63,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var finishedAt: String
     public var plain: Plain
     public var artifact: Artifact
+    /// Per job, +1 each snapshot (version 2).
+    public var sequence: Int64?
+    public var previous: Previous?
     public var respaldoVersion: String
     /// Every user table and its exact row count, read from the same database snapshot the
     /// dump read (see RowCountCapture); the drill compares the restored database with it.
@@ -43,13 +73,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var tables: [TableRowCount]?
 
     enum CodingKeys: String, CodingKey {
-        case format, id, job, host, source, plain, artifact, tables
+        case format, id, job, host, source, plain, artifact, tables, sequence, previous
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case respaldoVersion = "respaldo_version"
     }
 
     public var isEncrypted: Bool { artifact.encryption != "none" }
+    public var isLegacy: Bool { format == Self.legacyFormatName }
 
     static func fileName(for id: String) -> String { "\(id).manifest.json" }
 
@@ -66,11 +97,21 @@ public struct Manifest: Codable, Sendable, Equatable {
         } catch {
             throw RespaldoError.failed("manifest \(name) is not valid: \(error)")
         }
-        guard manifest.format == formatName else {
+        guard manifest.format == formatName || manifest.format == legacyFormatName else {
             throw RespaldoError.failed("manifest \(name) has format \"\(manifest.format)\", expected \(formatName)")
         }
         return manifest
     }
 }
 
-public let respaldoVersion = "0.1.0"
+/// What a manifest records of an age recipient: `SHA256:` and the unpadded base64 of the
+/// SHA-256 of its `age1…` string, in the style of `ssh-keygen -l`. Enough to tell which key a
+/// snapshot needs and to catch a substituted recipient; useless for encrypting to it.
+public enum RecipientFingerprint {
+    public static func of(_ recipient: String) -> String {
+        let digest = SHA256.hash(Array(recipient.lowercased().utf8))
+        return "SHA256:" + Data(digest).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+}
+
+public let respaldoVersion = "0.2.0"

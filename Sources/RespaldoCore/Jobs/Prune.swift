@@ -40,12 +40,20 @@ public struct PruneJob {
         let decisions = Retention.decide(
             snapshots.compactMap { snapshot in SnapshotID(snapshot.id).map { (snapshot.id, $0.time) } },
             policy: config.retention, timeZone: zone)
-        let byID = Dictionary(uniqueKeysWithValues: snapshots.map { ($0.id, $0) })
+        // Ids come from file names, which a damaged or hostile copy may repeat: never trap on it.
+        let byID = Dictionary(snapshots.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let removals = Set(decisions.filter { !$0.keep }.map(\.id))
+        if !dryRun, let signer = try config.signing.map(ManifestSigner.load) {
+            // The inventory goes first, without what is about to go: a verifier running during
+            // the deletions must not find a listed snapshot missing.
+            try InventoryPublisher(signer: signer, stateDir: config.stateDir, logger: logger).publish(job: job.name, at: store, excluding: removals)
+        }
         for decision in decisions where !decision.keep {
             guard let snapshot = byID[decision.id] else { continue }
             if dryRun { continue }
             do {
-                try store.delete("\(job.name)/\(Manifest.fileName(for: snapshot.id))")
+                try store.delete(ManifestFiles.manifestName(snapshot.id, job: job.name))
+                try store.delete(ManifestFiles.signatureName(snapshot.id, job: job.name))
                 try store.delete(snapshot.artifactPath)
             } catch {
                 Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, error: error, logger: logger)

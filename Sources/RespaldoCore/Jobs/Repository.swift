@@ -2,14 +2,17 @@ import Foundation
 import Logging
 import Storage
 
-/// The snapshots of one store, as the commands see them.
+/// The snapshots of one store, as the commands see them. With `[trust]`, only what the backup
+/// server signed, in the chain and inventory it signed; without it, every complete snapshot.
 public struct Repository {
     public let store: any Store
     public let config: Config
+    public let trust: TrustPolicy?
 
-    public init(store: any Store, config: Config) {
+    public init(store: any Store, config: Config, trust: TrustPolicy? = nil) {
         self.store = store
         self.config = config
+        self.trust = trust
     }
 
     /// The local backup folder.
@@ -18,15 +21,43 @@ public struct Repository {
     }
 
     /// The local folder, or the remote called `remote` (reads go through its retry wrapper, so
-    /// a dropped connection resumes where it stopped).
+    /// a dropped connection resumes where it stopped), checked against `[trust]` when the
+    /// configuration has it. Without it, says once that nothing is authenticated.
     public static func open(_ config: Config, remote: String?, logger: Logger) throws -> Repository {
-        guard let remote else { return local(config) }
-        return Repository(store: try RemoteStores(config: config, logger: logger).store(named: remote), config: config)
+        let trust = try TrustPolicy.load(config)
+        if trust == nil {
+            logger.warning("[trust] is not configured: snapshots are not authenticated (a compromised location could forge them)")
+        }
+        let store: any Store = try remote.map { try RemoteStores(config: config, logger: logger).store(named: $0) } ?? LocalStore(root: config.localDir)
+        return Repository(store: store, config: config, trust: trust)
     }
 
-    /// Complete snapshots of `job`, or of every configured job, oldest first within a job.
+    /// What a location holds of `job` (or of every job): the snapshots it accepts, oldest first
+    /// within a job, and every problem found on the way.
+    public func audit(job: String? = nil, now: Date = Date()) throws -> (snapshots: [Snapshot], problems: [TrustProblem]) {
+        var snapshots: [Snapshot] = []
+        var problems: [TrustProblem] = []
+        for job in try config.jobs(named: job) {
+            if let trust {
+                let result = try TrustedCatalog(policy: trust, now: now).audit(job: job, in: store)
+                snapshots += result.snapshots
+                problems += result.problems
+            } else {
+                let scan = try Catalog.scan(in: store, job: job.name)
+                snapshots += scan.snapshots
+                problems += scan.damaged.map {
+                    TrustProblem(kind: .damaged, location: store.location, job: job.name, snapshot: nil, detail: "\($0.name): \($0.reason)")
+                }
+            }
+        }
+        return (snapshots, problems)
+    }
+
+    /// Complete (and, with `[trust]`, authenticated) snapshots; any trust problem fails.
     public func snapshots(job: String? = nil) throws -> [Snapshot] {
-        try config.jobs(named: job).flatMap { try Catalog.snapshots(in: store, job: $0.name) }
+        let (snapshots, problems) = try audit(job: job)
+        try Self.refuse(problems)
+        return snapshots
     }
 
     /// The newest complete snapshot of each job that has one.
@@ -35,15 +66,35 @@ public struct Repository {
         return Dictionary(grouping: all, by: \.manifest.job).values.compactMap { $0.last }.sorted { $0.id < $1.id }
     }
 
-    /// The snapshot named `id`; an error naming it and the store when there is none.
+    /// The snapshot named `id`; an error naming it and the store when there is none, and, with
+    /// `[trust]`, when it or its job's listing fails a check.
     public func snapshot(id: String) throws -> Snapshot {
         guard let parsed = SnapshotID(id) else {
             throw RespaldoError.usage("\"\(id)\" is not a snapshot id (expected <job>-YYYYMMDDTHHMMSSZ)")
+        }
+        if trust != nil {
+            guard let job = config.job(named: parsed.job) else {
+                throw RespaldoError.failed("snapshot \(id) belongs to no job of \(config.path): it cannot be authenticated")
+            }
+            let (snapshots, problems) = try audit(job: job.name)
+            try Self.refuse(problems)
+            guard let snapshot = snapshots.first(where: { $0.id == id }) else {
+                throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(describe(store)))")
+            }
+            return snapshot
         }
         guard let snapshot = try Catalog.snapshot(in: store, id: parsed) else {
             throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(describe(store)))")
         }
         return snapshot
+    }
+
+    /// Fails on any signature or tamper problem. A damaged manifest (without `[trust]`) only
+    /// takes its own snapshot out: `list` and `verify` report it, everything else goes on.
+    static func refuse(_ problems: [TrustProblem]) throws {
+        let problems = problems.filter { $0.kind != .damaged }
+        guard !problems.isEmpty else { return }
+        throw RespaldoError.failed(problems.map(\.description).joined(separator: "\n"))
     }
 
     private func describe(_ store: any Store) -> String {

@@ -14,8 +14,11 @@ public struct UploadJob {
         self.logger = logger
     }
 
-    /// Uploads one snapshot; its pending marker is cleared only on success.
-    public func upload(_ snapshot: Snapshot, to remote: any CancellableStore) throws {
+    /// Uploads one snapshot; its pending marker is cleared only on success. The local artifact
+    /// is checked against its manifest first: local damage is never copied to a remote.
+    /// With `[signing]`, the signature goes before the manifest, and (unless `publishInventory`
+    /// is false, for a caller that uploads several) the remote's signed inventory after.
+    public func upload(_ snapshot: Snapshot, to remote: any CancellableStore, publishInventory: Bool = true) throws {
         // SIGINT/SIGTERM abort the transfer; the remote `.partial` stays for the next upload.
         let interruption = Interruption.register { _ in remote.cancel() }
         defer { Interruption.unregister(interruption) }
@@ -24,13 +27,14 @@ public struct UploadJob {
         let local = LocalStore(root: config.localDir)
         let started = Date()
         do {
+            try checkLocalCopy(snapshot, in: local)
             let result = try remote.putFile(snapshot.artifactPath, localPath: local.path(of: snapshot.artifactPath))
             guard result.bytes == snapshot.manifest.artifact.bytes else {
                 throw IntegrityError.size(what: "uploaded artifact", expected: snapshot.manifest.artifact.bytes, actual: result.bytes)
             }
-            let manifestName = "\(snapshot.manifest.job)/\(Manifest.fileName(for: snapshot.id))"
-            try remote.put(manifestName, bytes: try local.read(manifestName))
+            try publishManifest(snapshot, from: local, to: remote)
             pending.clear(snapshot.id, remote: remote.location)
+            if publishInventory { try self.publishInventory(job: snapshot.manifest.job, at: remote) }
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             let seconds = max(Date().timeIntervalSince(started), 0.001)
             let resumed = result.resumedFrom > 0 ? ", resumed at \(formatBytes(result.resumedFrom))" : ""
@@ -50,9 +54,9 @@ public struct UploadJob {
             guard size == snapshot.manifest.artifact.bytes else {
                 throw IntegrityError.size(what: "streamed artifact", expected: snapshot.manifest.artifact.bytes, actual: size ?? 0)
             }
-            let manifestName = "\(snapshot.manifest.job)/\(Manifest.fileName(for: snapshot.id))"
-            try remote.put(manifestName, bytes: try LocalStore(root: config.localDir).read(manifestName))
+            try publishManifest(snapshot, from: LocalStore(root: config.localDir), to: remote)
             PendingUploads(stateDir: config.stateDir).clear(snapshot.id, remote: remote.location)
+            try publishInventory(job: snapshot.manifest.job, at: remote)
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             logger.info("upload \(snapshot.id) to \(remote.location): streamed during the backup (\(formatBytes(snapshot.manifest.artifact.bytes)))")
         } catch {
@@ -77,22 +81,74 @@ public struct UploadJob {
         }
         var uploaded: [String] = []
         var failures: [String] = []
+        let localStore = LocalStore(root: config.localDir)
         for snapshot in local {
             if present.contains(snapshot.id) {
-                pending.clear(snapshot.id, remote: remote.location)
+                // "Already there" only when the remote holds exactly what was published here.
+                if let difference = remoteDifference(snapshot, local: localStore, remote: remote) {
+                    logger.error("upload \(snapshot.id) to \(remote.location): the remote copy differs from the local one (\(difference)); it is not replaced, check it with `respaldo verify --remote \(remote.location)`")
+                    failures.append(snapshot.id)
+                } else {
+                    pending.clear(snapshot.id, remote: remote.location)
+                }
                 continue
             }
             do {
-                try upload(snapshot, to: remote)
+                try upload(snapshot, to: remote, publishInventory: false)
                 uploaded.append(snapshot.id)
             } catch {
                 failures.append(snapshot.id)
             }
+        }
+        do {
+            try publishInventory(job: job.name, at: remote)
+        } catch {
+            logger.error("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
+            failures.append("inventory")
         }
         SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count)
         if !failures.isEmpty {
             throw RespaldoError.failed("\(failures.count) upload\(failures.count == 1 ? "" : "s") to \(remote.location) failed: \(failures.joined(separator: ", "))")
         }
         return uploaded
+    }
+
+    /// The local artifact's size and SHA-256 against its manifest, read in full.
+    func checkLocalCopy(_ snapshot: Snapshot, in local: LocalStore) throws {
+        let reader = SnapshotReader(store: local, snapshot: snapshot, identities: [])
+        do {
+            try reader.run(decode: false, meter: nil) { next in while try next() != nil {} }
+        } catch {
+            throw RespaldoError.failed("the local copy of \(snapshot.id) is damaged (\(error)); it is not uploaded: run `respaldo verify \(snapshot.id)`")
+        }
+    }
+
+    /// Signature (when there is one) then manifest, copied byte for byte from the local folder.
+    func publishManifest(_ snapshot: Snapshot, from local: LocalStore, to remote: any Store) throws {
+        let job = snapshot.manifest.job
+        let signatureName = ManifestFiles.signatureName(snapshot.id, job: job)
+        if try local.size(of: signatureName) != nil {
+            try remote.put(signatureName, bytes: try local.read(signatureName, limit: ManifestSigner.maxSignatureBytes))
+        }
+        let manifestName = ManifestFiles.manifestName(snapshot.id, job: job)
+        try remote.put(manifestName, bytes: try local.read(manifestName, limit: Manifest.maxBytes))
+    }
+
+    func publishInventory(job: String, at remote: any Store) throws {
+        guard let signer = try config.signing.map(ManifestSigner.load) else { return }
+        try InventoryPublisher(signer: signer, stateDir: config.stateDir, logger: logger).publish(job: job, at: remote)
+    }
+
+    /// Why the remote's copy of `snapshot` is not the local one, or nil when it is: the
+    /// manifest's exact bytes and the artifact's size are compared (the artifact's bytes are
+    /// checked by `verify --remote`).
+    func remoteDifference(_ snapshot: Snapshot, local: LocalStore, remote: any Store) -> String? {
+        let manifestName = ManifestFiles.manifestName(snapshot.id, job: snapshot.manifest.job)
+        guard let ours = try? local.read(manifestName, limit: Manifest.maxBytes) else { return nil }
+        guard let theirs = try? remote.read(manifestName, limit: Manifest.maxBytes) else { return "its manifest cannot be read" }
+        if ours != theirs { return "its manifest is different" }
+        guard let size = try? remote.size(of: snapshot.artifactPath) else { return "its artifact is missing or cannot be examined" }
+        if size != snapshot.manifest.artifact.bytes { return "its artifact has \(size) bytes, expected \(snapshot.manifest.artifact.bytes)" }
+        return nil
     }
 }

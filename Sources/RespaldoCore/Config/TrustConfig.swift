@@ -1,0 +1,68 @@
+import Foundation
+
+/// `[signing]`: on the backup server, every manifest and inventory is signed with this key.
+public struct SigningConfig: Sendable, Equatable {
+    /// An Ed25519 private key in OpenSSH's format (`respaldo keygen --signing`), mode 0600.
+    public var keyFile: String
+
+    public init(keyFile: String) { self.keyFile = keyFile }
+}
+
+/// `[trust]`: on any host that lists, verifies, restores or drills. With it, only what a key
+/// in `signers_file` signed is accepted, in the chain and inventory it signed.
+public struct TrustConfig: Sendable, Equatable {
+    /// OpenSSH allowed_signers (`ssh-keygen -Y verify -f`).
+    public var signersFile: String
+    /// The newest signed snapshot and the newest inventory of a job may be at most this old.
+    public var maxAge: TimeInterval
+
+    public init(signersFile: String, maxAge: TimeInterval) {
+        self.signersFile = signersFile
+        self.maxAge = maxAge
+    }
+}
+
+/// A duration as the configuration writes it: a whole number and a unit, `90s`, `45m`,
+/// `36h`, `7d`, or several of them (`1d12h`).
+public enum ConfigDuration {
+    public static func parse(_ text: String) -> TimeInterval? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+        var total = 0.0
+        var digits = ""
+        var sawUnit = false
+        for character in text.trimmingCharacters(in: .whitespaces) {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+                guard digits.count <= 9 else { return nil }
+            } else if let unit = units[character], let value = Int(digits) {
+                total += Double(value) * unit
+                digits = ""
+                sawUnit = true
+            } else {
+                return nil
+            }
+        }
+        guard digits.isEmpty, sawUnit, total > 0 else { return nil }
+        return total
+    }
+}
+
+extension ConfigParser {
+    func parseSigning(_ s: ConfigSection) throws -> SigningConfig {
+        try s.checkKeys(["key_file"])
+        let keyFile = try s.requiredAbsolutePath("key_file")
+        try s.checkFile("key_file", keyFile, what: "signing key", private: true)
+        return SigningConfig(keyFile: keyFile)
+    }
+
+    func parseTrust(_ s: ConfigSection) throws -> TrustConfig {
+        try s.checkKeys(["signers_file", "max_age"])
+        let signersFile = try s.requiredAbsolutePath("signers_file")
+        try s.checkFile("signers_file", signersFile, what: "allowed signers file", private: false)
+        let text = try s.requiredString("max_age")
+        guard let maxAge = ConfigDuration.parse(text) else {
+            throw s.error(.invalidValue, "max_age", "\"\(text)\" is not a duration: write a number and a unit, such as \"36h\", \"2d\" or \"90m\"")
+        }
+        return TrustConfig(signersFile: signersFile, maxAge: maxAge)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import Storage
+
+/// Writes a job's signed inventory at one location, after an upload or a prune there.
+///
+/// The inventory lists only what this server can prove it published: manifests at the location
+/// whose signature verifies with its own key. A snapshot forged or planted on the remote is
+/// therefore never vouched for, even though the listing came from the remote.
+struct InventoryPublisher {
+    let signer: ManifestSigner
+    let stateDir: String
+    let logger: Logger
+
+    /// Publishes the inventory of `job` at `store`, leaving out `excluding` (snapshots about to
+    /// be deleted: the new inventory must not list them, or a verifier running between the
+    /// deletion and the next inventory would see them missing). Older inventories go after.
+    @discardableResult
+    func publish(job: String, at store: any Store, excluding: Set<String> = []) throws -> Inventory {
+        let objects = try store.list(job)
+        var entries: [Inventory.Entry] = []
+        for object in objects where object.name.hasSuffix(".manifest.json") {
+            guard let id = ManifestFiles.id(ofManifestName: object.name, job: job), !excluding.contains(id) else { continue }
+            guard object.size <= Int64(Manifest.maxBytes),
+                  let bytes = try? store.read(object.name, limit: Manifest.maxBytes),
+                  let signature = try? store.read(object.name + ManifestSigner.signatureSuffix, limit: ManifestSigner.maxSignatureBytes),
+                  signer.signedByUs(bytes, signature: signature, namespace: SignatureNamespace.manifest)
+            else {
+                logger.warning("inventory of \(job) at \(store.location): \(object.name) is not signed by this server's key; not listed")
+                continue
+            }
+            entries.append(.init(id: id, manifestSHA256: sha256Hex(bytes)))
+        }
+        let existing = objects.compactMap { Inventory.sequence(ofName: $0.name) }
+        let sequence = max(existing.max() ?? 0, lastSequence(job: job)) + 1
+        let inventory = Inventory(
+            format: Inventory.formatName, job: job, location: store.location, sequence: sequence,
+            createdAt: rfc3339(Date()), host: hostName(), snapshots: entries.sorted { $0.id < $1.id })
+        let bytes = try inventory.encoded()
+        let name = Inventory.fileName(job: job, sequence: sequence)
+        // The signature first: a verifier never sees an inventory without its signature.
+        try store.put(name + ManifestSigner.signatureSuffix, bytes: try signer.sign(bytes, namespace: SignatureNamespace.inventory))
+        try store.put(name, bytes: bytes)
+        recordSequence(sequence, job: job)
+        for old in existing where old < sequence {
+            let oldName = Inventory.fileName(job: job, sequence: old)
+            try? store.delete(oldName)
+            try? store.delete(oldName + ManifestSigner.signatureSuffix)
+        }
+        logger.debug("inventory \(sequence) of \(job) at \(store.location): \(entries.count) snapshots")
+        return inventory
+    }
+
+    /// The highest inventory sequence this server wrote for `job` anywhere: a location that lost
+    /// its inventories (or shows an old one) never makes the sequence go back.
+    private func counterPath(_ job: String) -> String { "\(stateDir)/trust/inventory-\(job).seq" }
+
+    private func lastSequence(job: String) -> Int64 {
+        guard let data = FileManager.default.contents(atPath: counterPath(job)), data.count < 64 else { return 0 }
+        return Int64(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    private func recordSequence(_ sequence: Int64, job: String) {
+        guard sequence > lastSequence(job: job), (try? makePrivateDirectory(stateDir + "/trust")) != nil else { return }
+        let path = counterPath(job)
+        do {
+            try writeFileAtomically(Array("\(sequence)\n".utf8), to: path, temporary: path + ".partial", mode: 0o600)
+        } catch {
+            logger.warning("cannot record inventory sequence in \(path): \(error)")
+        }
+    }
+}
+
+/// The names of a snapshot's files, derived from its id and never from what a file says.
+enum ManifestFiles {
+    static let manifestSuffix = ".manifest.json"
+
+    static func manifestName(_ id: String, job: String) -> String { "\(job)/\(id)\(manifestSuffix)" }
+    static func signatureName(_ id: String, job: String) -> String { manifestName(id, job: job) + ManifestSigner.signatureSuffix }
+
+    /// The snapshot id a manifest's stored name stands for, when it is a well-formed id of `job`.
+    static func id(ofManifestName name: String, job: String) -> String? {
+        guard name.hasPrefix(job + "/"), name.hasSuffix(manifestSuffix) else { return nil }
+        let id = String(name.dropFirst(job.count + 1).dropLast(manifestSuffix.count))
+        guard let parsed = SnapshotID(id), parsed.job == job, parsed.description == id else { return nil }
+        return id
+    }
+}
