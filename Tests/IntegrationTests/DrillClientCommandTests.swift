@@ -54,22 +54,41 @@ enum HostileDump {
         return index + 1
     }
 
-    /// The drill of `id` failed (exit 1) because of a client command, ran nothing, and left
-    /// nothing behind; returns the report's error.
+    /// A client earlier in PATH that is the real one, except that `--version` or `--help` (the
+    /// drill's checks) answer as an older client without restricted or sandbox mode would.
+    static func installOldClient(_ tool: String, in ws: Workspace, answering option: String, with script: String) throws -> String {
+        guard let real = Tools.which(tool) else { throw TestFailure("\(tool) is not installed") }
+        let bin = ws.path("oldclient")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try Files.write(bin + "/" + tool, """
+            #!/bin/bash
+            for argument in "$@"; do
+                if [ "$argument" = \(shellQuote(option)) ]; then REAL=\(shellQuote(real)); \(script); exit 0; fi
+            done
+            exec \(shellQuote(real)) "$@"
+
+            """, mode: 0o755)
+        return bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+    }
+
+    /// The drill of `id` failed (exit 1), ran nothing, and left nothing behind; its error
+    /// holds every one of `expect`. Returns the error.
     @discardableResult
-    static func assertRefused(_ ws: Workspace, job: String, snapshot id: String, pwned: String, expect: [String],
-                              file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    static func assertRefused(_ ws: Workspace, job: String, snapshot id: String, pwned: String, path: String? = nil,
+                              expect: [String] = ["must not run client commands"], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let reportPath = ws.path("report-\(id).json")
-        let r = try ws.respaldo("drill", job, "--snapshot", id, "--report", reportPath)
+        var environment = Respaldo.environment(home: ws.root)
+        if let path { environment["PATH"] = path }
+        let r = try Subprocess.run(try Respaldo.argv("drill", config: ws.configPath, [job, "--snapshot", id, "--report", reportPath]),
+                                   environment: environment, timeout: 180)
         XCTAssertFalse(Files.exists(pwned), "the dump ran a command on the drill host (\(pwned) exists)\n\(r.summary)", file: file, line: line)
-        assertExit(r, 1, "a dump that runs a client command fails the drill", file: file, line: line)
+        assertExit(r, 1, "the drill fails", file: file, line: line)
         let report = try DrillFixture.report(reportPath)
         let error = report["error"] as? String ?? ""
-        XCTAssertTrue(error.contains("must not run client commands"), "the error says the dump tried to run a client command: \(error)", file: file, line: line)
         for part in expect {
             XCTAssertTrue(error.contains(part), "the error names \(part): \(error)", file: file, line: line)
+            XCTAssertTrue(r.output.contains(part), "the drill's output names \(part)\n\(r.summary)", file: file, line: line)
         }
-        XCTAssertTrue(r.output.contains("must not run client commands"), "the drill's output says why\n\(r.summary)", file: file, line: line)
         XCTAssertEqual(report["scratch_removed"] as? Bool, true, file: file, line: line)
         DrillFixture.assertNoWorkFolders(ws, file: file, line: line)
         return error
@@ -103,7 +122,7 @@ final class DrillClientCommandPostgresTests: XCTestCase {
         let pwned = ws.path("pwned")
         let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["\\! touch \(pwned)"])
         let line = try HostileDump.line(of: "\\! touch", in: ws, snapshot: id)
-        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["psql meta-command on line \(line) (\\!"])
+        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["psql meta-command on line \(line) (\\!", "must not run client commands"])
         XCTAssertEqual(try DrillFixture.scratchDatabases(pg), [])
     }
 
@@ -117,7 +136,7 @@ final class DrillClientCommandPostgresTests: XCTestCase {
             let hostile = command + " " + pwned + (command.contains("'") ? "'" : "")
             let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["SELECT 1;", hostile])
             let shown = hostile.trimmingCharacters(in: .whitespaces).prefix(2)
-            try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["psql meta-command on line", "(\(shown)"])
+            try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["psql meta-command on line", "(\(shown)", "must not run client commands"])
         }
         XCTAssertEqual(try DrillFixture.scratchDatabases(pg), [])
     }
@@ -130,7 +149,7 @@ final class DrillClientCommandPostgresTests: XCTestCase {
         let path = try setUp(pg, ws, database: "notes_mid")
         let pwned = ws.path("pwned")
         let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["SELECT 1; \\! touch \(pwned)"])
-        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["restricted mode"])
+        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["restricted mode", "must not run client commands"])
         XCTAssertEqual(try DrillFixture.scratchDatabases(pg), [])
     }
 
@@ -142,7 +161,21 @@ final class DrillClientCommandPostgresTests: XCTestCase {
         let path = try setUp(pg, ws, database: "notes_key")
         let pwned = ws.path("pwned")
         let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["SELECT 1; \\unrestrict guessed", "SELECT 2; \\! touch \(pwned)"])
-        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["restricted mode"])
+        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["restricted mode", "must not run client commands"])
+    }
+
+    /// A psql without restricted mode (its `--version` says 15.13) is not run on the dump at
+    /// all: no filter could make it safe.
+    func testPsqlWithoutRestrictedModeIsNotRun() throws {
+        let pg = try Self.postgres.get()
+        let ws = try Workspace.make(for: self, "drill-old-psql")
+        let path = try setUp(pg, ws, database: "notes_old")
+        let pwned = ws.path("pwned")
+        let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["SELECT 1; \\! touch \(pwned)"])
+        let old = try HostileDump.installOldClient("psql", in: ws, answering: "--version", with: "echo 'psql (PostgreSQL) 15.13'")
+        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, path: old,
+                                      expect: ["psql cannot load the dump safely", "15.13", "no restricted mode"])
+        XCTAssertEqual(try DrillFixture.scratchDatabases(pg), [])
     }
 
     /// A genuine dump (with pg_dump's `\restrict` lines, COPY data holding backslashes and a
@@ -198,7 +231,7 @@ final class DrillClientCommandMySQLTests: XCTestCase {
             let hostile = command + " " + pwned
             let id = try HostileDump.backup(ws, job: "notes", path: path, lines: [hostile])
             let line = try HostileDump.line(of: hostile, in: ws, snapshot: id)
-            try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["client command on line \(line) (\(shown)"])
+            try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["client command on line \(line) (\(shown)", "must not run client commands"])
         }
         XCTAssertEqual(try DrillFixture.scratchDatabases(my), [])
     }
@@ -211,7 +244,20 @@ final class DrillClientCommandMySQLTests: XCTestCase {
         let pwned = ws.path("pwned")
         let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["SELECT 1; \\! touch \(pwned)"])
         let line = try HostileDump.line(of: "SELECT 1; \\! touch", in: ws, snapshot: id)
-        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["sandbox mode", "line \(line)"])
+        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, expect: ["sandbox mode", "line \(line)", "must not run client commands"])
+        XCTAssertEqual(try DrillFixture.scratchDatabases(my), [])
+    }
+
+    /// A client without --sandbox (its `--help` does not list it) is not run on the dump.
+    func testClientWithoutSandboxIsNotRun() throws {
+        let my = try Self.mariadb.get()
+        let ws = try Workspace.make(for: self, "drill-old-mariadb")
+        let path = try setUp(my, ws, database: "notes_old")
+        let pwned = ws.path("pwned")
+        let id = try HostileDump.backup(ws, job: "notes", path: path, lines: ["SELECT 1; \\! touch \(pwned)"])
+        let old = try HostileDump.installOldClient("mariadb", in: ws, answering: "--help", with: "\"$REAL\" --no-defaults --help | grep -v -e sandbox")
+        try HostileDump.assertRefused(ws, job: "notes", snapshot: id, pwned: pwned, path: old,
+                                      expect: ["mariadb cannot load the dump safely", "no --sandbox"])
         XCTAssertEqual(try DrillFixture.scratchDatabases(my), [])
     }
 
