@@ -27,8 +27,10 @@ protocol DrillTarget: AnyObject {
 
 enum DrillTargets {
     /// The target for `job`, with its credentials written (0600) into `workDirectory`.
+    /// The runner's tools get `workDirectory` as HOME.
     static func make(job: JobConfig, scratchName: String, workDirectory: String, runner: ToolRunner) throws -> any DrillTarget {
         let drill = job.drill ?? DrillConfig()
+        runner.home = workDirectory
         switch job.source {
         case let .postgres(db):
             return try PostgresDrillTarget(

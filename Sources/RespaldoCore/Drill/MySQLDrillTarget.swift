@@ -1,6 +1,7 @@
 import Foundation
 
-/// A scratch MySQL/MariaDB database, loaded with the command-line client. MySQL commits each
+/// A scratch MySQL/MariaDB database, loaded with the command-line client in sandbox mode (so the
+/// dump runs no client command: MySQLSandbox.swift). MySQL commits each
 /// DDL statement on its own, so a failed load can leave tables behind in the scratch
 /// database; dropping the database removes them all.
 final class MySQLDrillTarget: DrillTarget {
@@ -41,8 +42,23 @@ final class MySQLDrillTarget: DrillTarget {
             try runner.load(restoreCommand, environment: ["RESPALDO_DRILL_DATABASE": database, "RESPALDO_DRILL_DEFAULTS_FILE": defaultsFile],
                             operation: "running restore_command \(restoreCommand[0]) into \(database)", from: next)
         } else {
-            try runner.load(MySQLClient.client(defaultsArgument: defaultsArgument, database: database), environment: [:],
-                            operation: "loading the dump into \(database)", from: next)
+            try loadWithClient(from: next)
+        }
+    }
+
+    /// The client in sandbox mode, the dump through MySQLClientCommandFilter. A client without
+    /// sandbox mode is not run at all.
+    private func loadWithClient(from next: () throws -> [UInt8]?) throws {
+        try MySQLSandbox.check(MySQLClient.tool, runner: runner)
+        let filter = MySQLClientCommandFilter()
+        do {
+            try runner.load(MySQLClient.client(defaultsArgument: defaultsArgument, database: database, extra: MySQLSandbox.arguments),
+                            environment: [:], operation: "loading the dump into \(database)") { try filter.next(from: next) }
+        } catch let error as DrillError {
+            if case let .tool(tool, _, _, stderrTail) = error, let refusal = MySQLSandbox.refusal(in: stderrTail) {
+                throw DrillError.clientCommandRefused(tool: tool, by: "sandbox mode", line: refusal.line, message: refusal.message)
+            }
+            throw error
         }
     }
 

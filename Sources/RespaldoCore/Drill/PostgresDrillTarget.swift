@@ -2,7 +2,8 @@ import Foundation
 
 /// A scratch PostgreSQL database: created from template0 through the server's `postgres`
 /// maintenance database, loaded with `psql -v ON_ERROR_STOP=1 --single-transaction` (so a
-/// failed or interrupted load commits nothing), dropped WITH (FORCE) on PostgreSQL 13+.
+/// failed or interrupted load commits nothing) in restricted mode (so the dump runs no
+/// meta-command: PsqlRestriction.swift), dropped WITH (FORCE) on PostgreSQL 13+.
 final class PostgresDrillTarget: DrillTarget {
     let server: DatabaseSource
     let database: String
@@ -47,8 +48,33 @@ final class PostgresDrillTarget: DrillTarget {
             if let user = server.user { variables["PGUSER"] = user }
             try runner.load(restoreCommand, environment: variables, operation: "running restore_command \(restoreCommand[0]) into \(database)", from: next)
         } else {
+            try loadWithPsql(from: next)
+        }
+    }
+
+    /// psql in restricted mode (a key of this load's own, fed before the dump), the dump
+    /// through PsqlMetaCommandFilter. A psql without restricted mode is not run at all.
+    private func loadWithPsql(from next: () throws -> [UInt8]?) throws {
+        let versionOutput = try runner.run(["psql", "--version"], environment: environment, operation: "checking the psql client's version")
+        guard let version = PsqlRestriction.version(versionOutput), PsqlRestriction.supported(version) else {
+            throw DrillError.unsafeLoader("psql", reason: PsqlRestriction.unsupportedReason(versionOutput))
+        }
+        var restrict: [UInt8]? = PsqlRestriction.restrictLine()
+        let filter = PsqlMetaCommandFilter()
+        do {
             try runner.load(psql(database, ["-v", "ON_ERROR_STOP=1", "--single-transaction"]), environment: environment,
-                            operation: "loading the dump into \(database)", from: next)
+                            operation: "loading the dump into \(database)") {
+                if let first = restrict {
+                    restrict = nil
+                    return first
+                }
+                return try filter.next(from: next)
+            }
+        } catch let error as DrillError {
+            if case let .tool(tool, _, _, stderrTail) = error, let message = PsqlRestriction.refusal(in: stderrTail) {
+                throw DrillError.clientCommandRefused(tool: tool, by: "restricted mode", line: nil, message: message)
+            }
+            throw error
         }
     }
 

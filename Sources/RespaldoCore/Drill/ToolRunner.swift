@@ -7,14 +7,36 @@ import Glibc
 /// Runs the drill's client tools (psql, mariadb, tar, a restore command) as child processes and
 /// stops every one of them when the drill is interrupted, so that SIGINT or SIGTERM reaches
 /// the restore at once and the cleanup that follows can still run its own tools.
+///
+/// Every tool gets the minimal environment (ChildEnvironment.swift) plus what its caller
+/// passes: these tools read restored content, and nothing of respaldo's own environment or of
+/// its user's startup files (~/.psqlrc, ~/.my.cnf) has any business in them.
 final class ToolRunner: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [pid_t: ChildProcess] = [:]
     private var signal: Int32?
+    private var homeFolder: String?
     let logger: Logger
+    private static let noHome = "/nonexistent"
 
     init(logger: Logger) {
         self.logger = logger
+    }
+
+    /// HOME for the tools: the drill's private work folder (DrillTargets.make sets it, before
+    /// any tool runs). Until it is set, HOME names a folder that does not exist, never the
+    /// user's own.
+    var home: String {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return homeFolder ?? Self.noHome
+        }
+        set {
+            lock.lock()
+            homeFolder = newValue
+            lock.unlock()
+        }
     }
 
     /// Records the signal and stops the tools that are running; later tools refuse to start,
@@ -91,7 +113,8 @@ final class ToolRunner: @unchecked Sendable {
         defer { lock.unlock() }
         // Under the lock, so that an interruption either sees this child or stops it starting.
         if !cleanup, let signal { throw Interrupted(signal: signal) }
-        let child = try ChildProcess(argv: argv, environment: childEnvironment(adding: environment), pipeStdin: pipeStdin)
+        let child = try ChildProcess(argv: argv, environment: minimalChildEnvironment(home: homeFolder ?? Self.noHome, adding: environment),
+                                     pipeStdin: pipeStdin)
         live[child.pid] = child
         return child
     }
