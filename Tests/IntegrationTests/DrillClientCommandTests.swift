@@ -39,8 +39,26 @@ enum HostileDump {
 
     /// The one place these tests build their configs: sections (such as `[signing]` or
     /// `[trust]`) go between the header and the jobs.
+    /// The config of a backup server that signs its snapshots and a drill host that trusts only
+    /// that key: the hostile dumps below are *correctly signed*, so it is the loader's sandbox,
+    /// not the signature check, that must stop them.
     static func writeConfig(_ ws: Workspace, sections: [String] = [], jobs: [String]) throws {
-        try ws.writeRawConfig(ws.header() + "\n" + sections.map { $0 + "\n" }.joined() + "\n" + jobs.joined(separator: "\n"))
+        let key = ws.path("signing.key"), signers = ws.path("allowed_signers")
+        if !Files.exists(key) {
+            let r = try ws.respaldo("keygen", "--signing", "--output", key)
+            try requireExit(r, 0, "keygen --signing")
+            try Files.write(signers, "backup@test \(r.stdoutText)", mode: 0o644)
+        }
+        let trust = """
+            [signing]
+            key_file = \(toml(key))
+
+            [trust]
+            signers_file = \(toml(signers))
+            max_age = "1h"
+
+            """
+        try ws.writeRawConfig(ws.header() + "\n" + trust + sections.map { $0 + "\n" }.joined() + "\n" + jobs.joined(separator: "\n"))
     }
 
     /// The line of the restored dump on which `needle` starts (1-based), from `respaldo restore`.
@@ -83,6 +101,8 @@ enum HostileDump {
                                    environment: environment, timeout: 180)
         XCTAssertFalse(Files.exists(pwned), "the dump ran a command on the drill host (\(pwned) exists)\n\(r.summary)", file: file, line: line)
         assertExit(r, 1, "the drill fails", file: file, line: line)
+        // The snapshot passed [trust]: it is the loader's sandbox that refused it.
+        XCTAssertFalse(r.output.contains("not authenticated") || r.output.contains("signature") || r.output.contains("tamper"), r.summary, file: file, line: line)
         let report = try DrillFixture.report(reportPath)
         let error = report["error"] as? String ?? ""
         for part in expect {
