@@ -86,7 +86,14 @@ public final class CurlEasy {
         if checksKnownHosts {
             try check(respaldo_curl_setopt_sshkey(handle) { _, _, found, match, context in
                 let transfer = CurlTransfer.from(context)
-                if let found { transfer.hostKey = ObservedHostKey(found.pointee, match: match) }
+                if let found {
+                    let key = ObservedHostKey(found.pointee, match: match)
+                    transfer.hostKey = key
+                    if transfer.revokedHostKeys.contains(key.base64) {
+                        transfer.hostKeyRevoked = true
+                        return Int32(bitPattern: CURLKHSTAT_REJECT.rawValue)
+                    }
+                }
                 return Int32(bitPattern: (match == CURLKHMATCH_OK ? CURLKHSTAT_FINE : CURLKHSTAT_REJECT).rawValue)
             }, "CURLOPT_SSH_KEYFUNCTION")
             try check(respaldo_curl_setopt_pointer(handle, CURLOPT_SSH_KEYDATA, context), "CURLOPT_SSH_KEYDATA")

@@ -13,6 +13,11 @@ public final class CurlTransfer {
     public internal(set) var failure: (any Error)?
     /// The server's SSH host key, when `CurlOption.sshKnownHosts` checked it.
     public internal(set) var hostKey: ObservedHostKey?
+    /// Host key blobs (base64) that known_hosts marks `@revoked`: refused whatever libcurl's
+    /// own lookup says (libssh2's known_hosts parser does not honour the marker).
+    public var revokedHostKeys: Set<String> = []
+    /// Set when the server offered a revoked key and the connection was refused for it.
+    public internal(set) var hostKeyRevoked = false
 
     public init(cancel: CancelFlag? = nil) {
         self.cancel = cancel

@@ -36,6 +36,9 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         public var connectTimeout: Int
         /// A transfer slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds fails.
         public var lowSpeedLimit: Int
+        /// Bytes/s a whole transfer must average after its first `connectTimeout +
+        /// lowSpeedTime` seconds (`TransferPace`): 32 KiB/s, a 1 GB artifact in 9 hours.
+        public var minimumRate: Int = 32 << 10
         public var lowSpeedTime: Int
         /// Bytes per SFTP write round; SFTP throughput is about this size per round trip.
         /// libcurl's maximum (2 MiB) is the default.
@@ -78,6 +81,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     public let options: Options
     let endpoint: SFTPEndpoint
     private let pinnedSHA256: String?
+    private let revokedHostKeys: Set<String>
 
     private let lock = Lock()
     private let cancelFlag = CancelFlag()
@@ -130,12 +134,35 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         case (_?, nil):
             pinnedSHA256 = nil
         }
+        revokedHostKeys = knownHosts.map(Self.revokedKeys) ?? []
         guard !options.identityFile.isEmpty else {
             throw StorageError.configuration(location: options.name, detail: "no identity file")
         }
         guard options.connectTimeout > 0, options.lowSpeedTime > 0, options.lowSpeedLimit >= 0 else {
             throw StorageError.configuration(location: options.name, detail: "timeouts must be positive")
         }
+    }
+
+    /// The key blobs of `@revoked` lines in a known_hosts file (OpenSSH's sshd(8) format:
+    /// `@revoked hosts keytype base64 [comment]`). A revoked key is refused for every host.
+    static func revokedKeys(_ path: String) -> Set<String> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while data.count < 1 << 20 {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        var keys: Set<String> = []
+        for line in String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 4, fields[0] == "@revoked" { keys.insert(String(fields[3])) }
+        }
+        return keys
     }
 
     // MARK: - Store
@@ -166,6 +193,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
             let resumeFrom = existing.map { $0 <= total ? $0 : 0 } ?? 0
             if existing != total {
                 var position: Int64 = 0
+                let pace = self.pace()
                 try upload(easy, partial, size: total, resumeFrom: resumeFrom, seek: { offset in
                     guard offset >= 0, offset <= total else { return false }
                     position = offset
@@ -183,6 +211,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                             throw StorageError.sizeMismatch(location: location, name: name, expected: total, actual: position)
                         }
                         position += Int64(count)
+                        try pace.check(bytes: position - resumeFrom, location: location, operation: "upload", name: name)
                         progress?(position, total)
                         return count
                     }
@@ -197,9 +226,15 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     public func get(_ name: String, offset: Int64, writer: (UnsafeRawBufferPointer) throws -> Void) throws {
         try validateStoredName(name)
         try locked { easy in
+            let pace = self.pace()
+            var received: Int64 = 0
             try withoutActuallyEscaping(writer) { writer in
                 _ = try run(easy, url: endpoint.url(name), operation: "download", name: name) { easy, transfer in
-                    transfer.writer = writer
+                    transfer.writer = { [location] piece in
+                        received += Int64(piece.count)
+                        try pace.check(bytes: received, location: location, operation: "download", name: name)
+                        try writer(piece)
+                    }
                     try easy.set(.bufferSize(Self.downloadBufferSize))
                     if offset > 0 { try easy.set(.resumeFrom(offset)) }
                 }
@@ -259,6 +294,11 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
 
     public func cancel() { cancelFlag.set() }
 
+    /// The size-scaled deadline of one transfer (see `TransferPace`).
+    private func pace() -> TransferPace {
+        TransferPace(grace: Double(options.connectTimeout + options.lowSpeedTime), minimumRate: Double(options.minimumRate))
+    }
+
     public var isCancelled: Bool { cancelFlag.isSet }
 
     // MARK: - Operations (lock held)
@@ -270,6 +310,8 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         let partial = name + partialSuffix
         var sent: Int64 = 0
         var started = false
+        // Only a known-size source is paced: a streamed one (the dump itself) sets its own pace.
+        let pace = expectedSize == nil ? nil : self.pace()
         do {
             // libcurl does not enforce CURLOPT_INFILESIZE for SFTP: a short stream would be
             // uploaded and published short. The reader wrapper stops at a wrong size instead.
@@ -278,6 +320,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                 let limit = expectedSize.map { Int(min(Int64(buffer.count), max($0 - sent, 0) + 1)) } ?? buffer.count
                 let count = try reader(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit]))
                 sent += Int64(count)
+                try pace?.check(bytes: sent, location: location, operation: "upload", name: name)
                 if let expectedSize, count == 0 ? sent != expectedSize : sent > expectedSize {
                     throw StorageError.sizeMismatch(location: location, name: name, expected: expectedSize, actual: sent)
                 }
@@ -467,6 +510,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         configure: (CurlEasy, CurlTransfer) throws -> Void
     ) throws -> CurlTransfer {
         let transfer = CurlTransfer(cancel: honoursCancel ? cancelFlag : nil)
+        transfer.revokedHostKeys = revokedHostKeys
         defer {
             // The closures may wrap non-escaping ones: none may outlive this call.
             transfer.reader = nil
@@ -547,6 +591,9 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         }
         let file = options.knownHosts ?? ""
         guard let key = transfer.hostKey else { return error.message }
+        if transfer.hostKeyRevoked {
+            return "the server's \(key.displayType) key is marked @revoked in \(file): it is refused"
+        }
         let type = key.displayType
         switch key.match {
         case .mismatch:

@@ -27,13 +27,13 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case let .io(location, operation, path, code):
             "\(location): \(operation) \(path): \(errnoText(code))"
         case let .notFound(location, name):
-            "\(location): \(name): no such file"
+            "\(location): \(printable(name)): no such file"
         case let .sizeMismatch(location, name, expected, actual):
             "\(location): \(name): expected \(expected) bytes, got \(actual)"
         case let .alreadyExists(location, name):
-            "\(location): \(name) already exists; it is never replaced"
+            "\(location): \(printable(name)) already exists; it is never replaced"
         case let .invalidName(name):
-            "invalid stored file name \"\(name)\""
+            "invalid stored file name \"\(printable(name))\""
         case let .tooLarge(location, name, limit):
             "\(location): \(name) is larger than \(limit) bytes"
         case let .hostKey(location, host, detail):
@@ -43,7 +43,9 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case let .permissionDenied(location, name, detail):
             "\(location): \(name.isEmpty ? "/" : name): permission denied (\(detail))"
         case let .remote(location, operation, name, code, message):
-            "\(location): \(operation) \(name.isEmpty ? "/" : name): \(message) (curl error \(code))"
+            code == 70 || (code == 79 && operation == "upload")
+                ? "\(location): \(operation) \(printable(name.isEmpty ? "/" : name)): \(message) (curl error \(code)); the remote \(location) may be full: check its free space"
+                : "\(location): \(operation) \(printable(name.isEmpty ? "/" : name)): \(message) (curl error \(code))"
         case let .cancelled(location):
             "\(location): cancelled"
         case let .configuration(location, detail):
@@ -88,4 +90,17 @@ import Musl
 
 func errnoText(_ code: Int32) -> String {
     String(cString: strerror(code))
+}
+
+/// A name a peer chose, safe for a terminal: control characters become `\u{…}`.
+func printable(_ name: String) -> String {
+    var out = ""
+    for scalar in name.unicodeScalars.prefix(300) {
+        if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
+            out += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
 }

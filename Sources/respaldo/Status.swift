@@ -20,6 +20,9 @@ struct Status: ParsableCommand {
         }
         for job in report {
             emit("\(job.job):")
+            if let problem = job.problem {
+                emit("  run state:    UNREADABLE (\(problem)); shown empty, rebuilt by the next run")
+            }
             if let last = job.lastRun {
                 emit("  last run:     \(last.finishedAt) \(last.success ? "ok" : "FAILED")\(last.snapshot.map { " (\($0))" } ?? "")\(last.error.map { ": \($0)" } ?? "")")
             } else {
@@ -33,6 +36,10 @@ struct Status: ParsableCommand {
             emit("  snapshots:    \(job.snapshots.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
             let pending = job.pendingUploads.filter { !$0.value.isEmpty }
             emit("  pending:      \(pending.isEmpty ? "none" : pending.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; "))")
+        }
+        let unreadable = report.filter { $0.problem != nil }.map(\.job)
+        if !unreadable.isEmpty {
+            throw RespaldoError.failed("the run state of \(unreadable.joined(separator: ", ")) cannot be read; the other jobs are shown")
         }
     }
 }

@@ -48,7 +48,33 @@ final class RunStateTests: XCTestCase {
         XCTAssertEqual(state, RunState(job: "crm"))
         XCTAssertNil(state.lastRun)
         XCTAssertNil(state.lastSuccessAt)
-        XCTAssertEqual(try RunState.loadAll(stateDir: dir, jobs: ["a", "b"]).map(\.job), ["a", "b"])
+        XCTAssertEqual(["a", "b"].map { RunState.loadReporting(stateDir: dir, job: $0).state.job }, ["a", "b"])
+    }
+
+    /// One job's truncated file is that job's problem only: the others load, and the next
+    /// record rebuilds it (the damaged file kept aside as `.corrupt`).
+    func testCorruptFileAffectsItsJobOnlyAndIsRebuilt() throws {
+        try FileManager.default.createDirectory(atPath: dir + "/runs", withIntermediateDirectories: true)
+        var good = RunState(job: "good")
+        good.recordRun(RunRecord(startedAt: Date(timeIntervalSince1970: 1_700_000_000), finishedAt: Date(timeIntervalSince1970: 1_700_000_060), success: true))
+        try good.save(stateDir: dir)
+        let path = RunState.path(stateDir: dir, job: "bad")
+        try Data("{\"format\": \"respaldo-run-state/1\", \"job\": \"bad\", \"last_run\": ".utf8).write(to: URL(fileURLWithPath: path))
+
+        let (bad, problem) = RunState.loadReporting(stateDir: dir, job: "bad")
+        XCTAssertEqual(bad, RunState(job: "bad"))
+        XCTAssertTrue("\(problem.map { "\($0)" } ?? "")".contains(path), "the problem names the file")
+        XCTAssertNil(RunState.loadReporting(stateDir: dir, job: "good").problem)
+        XCTAssertEqual(RunState.loadReporting(stateDir: dir, job: "good").state, good)
+
+        var rebuilt = false
+        let state = try RunState.update(stateDir: dir, job: "bad", onRebuild: { _ in rebuilt = true }) {
+            $0.recordRun(RunRecord(startedAt: Date(timeIntervalSince1970: 1_700_000_100), finishedAt: Date(timeIntervalSince1970: 1_700_000_160), success: false, error: "x"))
+        }
+        XCTAssertTrue(rebuilt)
+        XCTAssertEqual(state.lastRun?.success, false)
+        XCTAssertEqual(try RunState.load(stateDir: dir, job: "bad"), state)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + ".corrupt"))
     }
 
     func testCorruptFilesAreErrorsThatNameThem() throws {

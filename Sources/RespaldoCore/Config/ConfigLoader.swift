@@ -21,6 +21,14 @@ extension Config {
         }
         let parser = ConfigParser(file: path, text: text, checkFiles: true)
         let config = try parser.parse()
+        try FileOwnership.checkFolderChain(config.stateDir, what: "state_dir")
+        try FileOwnership.checkFolderChain(config.localDir, what: "local_dir")
+        for job in config.jobs {
+            // The program a command job runs is as much the config as the config is.
+            if case let .command(argv) = job.source, let program = argv.first, program.hasPrefix("/") {
+                try FileOwnership.checkOwner(path: program, what: "command of job \(job.name)")
+            }
+        }
         if let secret = parser.secret {
             do {
                 try FileSecurity.checkPrivate(path: path, what: "config file")
@@ -276,8 +284,19 @@ final class ConfigParser {
             if let passwordFile {
                 try s.checkFile("password_file", passwordFile, what: "password file", private: true)
             }
+            let databaseName = try s.requiredNonEmptyString("database")
+            // A password inside a connection URI would reach argv (ps), the logs and the
+            // uploaded manifest: refuse it and point at password_file.
+            if let problem = ConfigParser.credentialsInURIProblem(databaseName) {
+                throw s.error(.invalidValue, "database", problem)
+            }
+            for (i, argument) in (try s.stringArray("dump_args") ?? []).enumerated() {
+                if let problem = ConfigParser.credentialsInURIProblem(argument) {
+                    throw s.error(.invalidValue, at: TOMLPath([.key("dump_args"), .index(i)]), problem)
+                }
+            }
             let database = DatabaseSource(
-                database: try s.requiredNonEmptyString("database"),
+                database: databaseName,
                 host: try s.nonEmptyString("host"),
                 port: try s.int("port", min: 1, max: 65535),
                 user: try s.nonEmptyString("user"),

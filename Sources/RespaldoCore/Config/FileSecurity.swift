@@ -22,6 +22,7 @@ import Darwin
 public enum FileSecurity {
     public static func checkNotWritableByOthers(path: String, what: String) throws {
         let mode = try regularFileMode(path: path, what: what)
+        try FileOwnership.checkOwner(path: path, what: what)
         if mode & 0o022 != 0 {
             throw ConfigError(
                 kind: .insecurePermissions, file: path,
@@ -32,6 +33,7 @@ public enum FileSecurity {
 
     public static func checkPrivate(path: String, what: String) throws {
         let mode = try regularFileMode(path: path, what: what)
+        try FileOwnership.checkOwner(path: path, what: what)
         if mode & 0o066 != 0 {
             let access = mode & 0o044 != 0 ? "readable" : "writable"
             throw ConfigError(

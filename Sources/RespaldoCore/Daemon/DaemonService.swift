@@ -47,8 +47,13 @@ public final class DaemonService: @unchecked Sendable {
         self.now = now
         timer = try WakeTimer()
         let start = now()
-        let states = (try? RunState.loadAll(stateDir: config.stateDir, jobs: config.jobs.map(\.name))) ?? []
-        let byJob = Dictionary(states.map { ($0.job, $0) }, uniquingKeysWith: { a, _ in a })
+        var byJob: [String: RunState] = [:]
+        for job in config.jobs {
+            let (state, problem) = RunState.loadReporting(stateDir: config.stateDir, job: job.name)
+            // Only this job loses its catch-up; the next record rebuilds its file.
+            if let problem { logger.error("job \(job.name): run state unusable, catch-up skipped for this job: \(problem)") }
+            byJob[job.name] = state
+        }
         plan = DaemonPlan(config: config, lastSuccessStart: { task in
             let state = byJob[task.job]
             return task.kind == .backup ? state?.lastSuccess?.startedAt : state?.lastDrillSuccess?.startedAt

@@ -30,9 +30,11 @@ public struct JobStatus: Encodable, Sendable {
     public var snapshots: [String: Int]
     /// Snapshot ids each remote still lacks.
     public var pendingUploads: [String: [String]]
+    /// Why this job's run state could not be read (it is shown empty; the next run rebuilds it).
+    public var problem: String?
 
     enum CodingKeys: String, CodingKey {
-        case job, schedule, snapshots
+        case job, schedule, snapshots, problem
         case lastRun = "last_run"
         case lastSuccess = "last_success"
         case nextRun = "next_run"
@@ -44,12 +46,12 @@ public struct JobStatus: Encodable, Sendable {
     public static func all(config: Config, now: Date) throws -> [JobStatus] {
         let local = LocalStore(root: config.localDir)
         let pending = PendingUploads(stateDir: config.stateDir)
-        return try config.jobs.map { job in
+        return config.jobs.map { job in
             let zone = config.timeZone(for: job)
-            let state = try RunState.load(stateDir: config.stateDir, job: job.name)
+            let (state, problem) = RunState.loadReporting(stateDir: config.stateDir, job: job.name)
             var snapshots = SnapshotCounts.load(stateDir: config.stateDir, job: job.name)
-            snapshots["local"] = try Catalog.snapshots(in: local, job: job.name).count
-            return JobStatus(
+            snapshots["local"] = (try? Catalog.snapshots(in: local, job: job.name).count) ?? 0
+            var status = JobStatus(
                 job: job.name, schedule: job.schedule,
                 lastRun: state.lastRun.map { run($0, zone) },
                 lastSuccess: state.lastSuccess.map { RFC3339.format($0.finishedAt, in: zone) },
@@ -58,6 +60,8 @@ public struct JobStatus: Encodable, Sendable {
                 nextDrill: job.drillSchedule.map { RFC3339.format($0.nextFire(after: now, in: zone), in: zone) },
                 snapshots: snapshots,
                 pendingUploads: Dictionary(job.remotes.map { ($0, pending.ids(remote: $0, job: job.name)) }, uniquingKeysWith: { first, _ in first }))
+            status.problem = problem.map { "\($0)" }
+            return status
         }
     }
 

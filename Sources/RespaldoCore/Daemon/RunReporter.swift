@@ -15,7 +15,9 @@ struct RunReporter {
             snapshot: outcome.snapshot, plainBytes: outcome.plainBytes, artifactBytes: outcome.artifactBytes,
             error: outcome.error)
         do {
-            _ = try RunState.update(stateDir: config.stateDir, job: outcome.task.job) { state in
+            _ = try RunState.update(stateDir: config.stateDir, job: outcome.task.job, onRebuild: { [logger] problem in
+                logger.error("job \(outcome.task.job): \(problem); kept as .corrupt and rebuilt from this run")
+            }) { state in
                 switch outcome.task.kind {
                 case .backup: state.recordRun(record)
                 case .drill: state.recordDrill(record)
@@ -49,11 +51,13 @@ struct RunReporter {
         do {
             let pending = PendingUploads(stateDir: config.stateDir)
             let local = LocalStore(root: config.localDir)
-            let inputs = try config.jobs.map { job in
+            let inputs = config.jobs.map { job in
                 var snapshots = SnapshotCounts.load(stateDir: config.stateDir, job: job.name)
                 snapshots["local"] = (try? Catalog.snapshots(in: local, job: job.name).count) ?? 0
+                let (state, problem) = RunState.loadReporting(stateDir: config.stateDir, job: job.name)
+                if let problem { logger.error("metrics of job \(job.name): run state unusable: \(problem)") }
                 return JobMetricsInput(
-                    state: try RunState.load(stateDir: config.stateDir, job: job.name),
+                    state: state,
                     snapshots: snapshots,
                     pendingUploads: Dictionary(job.remotes.map { ($0, pending.ids(remote: $0, job: job.name).count) }, uniquingKeysWith: { first, _ in first }),
                     drills: job.drill != nil)

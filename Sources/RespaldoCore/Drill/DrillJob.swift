@@ -91,7 +91,7 @@ public struct DrillJob {
                                             detail: String(format: "%@ loaded, dump SHA-256 checked, %.1f s", formatBytes(manifest.plain.bytes), report.phases.restore)))
 
             phaseStart = Date()
-            let automatic = try made.automaticChecks(recorded: manifest.tables)
+            let automatic = try made.automaticChecks(recorded: try Catalog.rowCounts(of: snapshot, in: repository.store))
             report.automaticChecks = automatic.summary
             report.checks += automatic.checks
             for check in job.drill?.checks ?? [] {
@@ -162,6 +162,7 @@ public struct DrillJob {
                 }
             } else {
                 let spool = LocalStore(root: workDirectory)
+                try checkFreeSpace(for: snapshot.manifest.artifact.bytes, in: workDirectory)
                 let path = spool.path(of: snapshot.artifactPath)
                 try makePrivateDirectory((path as NSString).deletingLastPathComponent)
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -170,6 +171,11 @@ public struct DrillJob {
                 try reader.run(decode: false, meter: meter) { next in
                     while let chunk = try next() {
                         probe?.feed(chunk)
+                        // No point fetching gigabytes for identities that open nothing: stop at
+                        // the header. (Other failures wait for the checksum, which names damage.)
+                        if let failure = probe?.failure, case AgeError.noMatch? = failure as? AgeError {
+                            throw ProbeFailed(underlying: failure)
+                        }
                         if let code = writeFully(fd, chunk) { throw DrillError.io(operation: "writing spool file", path: path, code) }
                     }
                 }
@@ -177,6 +183,8 @@ public struct DrillJob {
             }
         } catch let error as Interrupted {
             throw error
+        } catch let error as ProbeFailed {
+            throw RespaldoError.failed("snapshot \(snapshot.id) cannot be decrypted with the identities given (or its artifact is damaged); fetch stopped at the age header: \(error.underlying)")
         } catch {
             throw RespaldoError.failed("\(what) failed: \(error)")
         }
@@ -185,6 +193,19 @@ public struct DrillJob {
         }
         logger.info("drill \(snapshot.id): artifact fetched and its SHA-256 checked")
         return result
+    }
+
+    /// Refuses to spool an artifact the work folder's file system cannot hold (with 64 MiB to
+    /// spare), before fetching a byte of it.
+    private func checkFreeSpace(for bytes: Int64, in directory: String) throws {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else { return }
+        let (product, overflow) = Int64(clamping: info.f_bavail).multipliedReportingOverflow(by: Int64(clamping: info.f_frsize))
+        let free = overflow ? Int64.max : product
+        let needed = bytes > Int64.max - (64 << 20) ? Int64.max : bytes + (64 << 20)
+        guard free >= needed else {
+            throw RespaldoError.failed("drill: \(directory) has \(formatBytes(free)) free, the artifact needs \(formatBytes(bytes)) (plus 64 MiB): not fetched")
+        }
     }
 
     /// Drops the scratch target (when one was created) and removes the work folder; true when
@@ -202,6 +223,10 @@ public struct DrillJob {
         }
         return true
     }
+}
+
+private struct ProbeFailed: Error {
+    var underlying: any Error
 }
 
 /// Seconds since `start`, to the millisecond (finer is noise in a report).

@@ -118,11 +118,12 @@ enum RowCountComparison {
     }
 }
 
-/// Creates `path` (0600, never following a link) holding `contents`.
+/// Creates `path` afresh (0600, `O_EXCL|O_NOFOLLOW`: never a file or link planted there)
+/// holding `contents`.
 func writePrivateFile(_ path: String, _ contents: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw DrillError.io(operation: "creating", path: path, errno) }
     defer { close(fd) }
-    fchmod(fd, 0o600)
+    guard fchmod(fd, 0o600) == 0 else { throw DrillError.io(operation: "chmod", path: path, errno) }
     if let code = writeFully(fd, Array(contents.utf8)) { throw DrillError.io(operation: "writing", path: path, code) }
 }

@@ -35,7 +35,8 @@ public struct BackupJob {
         var streamed: Set<String> = []
         let manifest: Manifest
         do {
-            manifest = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [], streamed: &streamed)
+            manifest = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [],
+                                    checkIDsOn: upload ? remotes : [], streamed: &streamed)
             Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
         } catch {
             Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
@@ -90,7 +91,8 @@ public struct BackupJob {
     /// then lists the remotes whose artifact is in place (their manifests are the caller's).
     /// Every remote in `pendingFor` is marked pending before the dump starts, so a crash after
     /// the local commit can never lose the fact that a copy is owed.
-    func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], streamed: inout Set<String>) throws -> Manifest {
+    func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], checkIDsOn: [any Store] = [],
+                  streamed: inout Set<String>) throws -> Manifest {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
@@ -98,7 +100,7 @@ public struct BackupJob {
         let previous = try Catalog.snapshots(in: store, job: job.name).last
         let chain = ChainHead.find(in: store, job: job.name)
 
-        let id = try freshID(in: store)
+        let id = try freshID(in: store, remotes: checkIDsOn)
         let artifactName = "\(id).\(job.source.artifactExtension).gz" + (encryption == nil ? "" : ".age")
         let runDirectory = config.stateDir + "/run/\(job.name)"
         try makePrivateDirectory(runDirectory)
@@ -106,7 +108,8 @@ public struct BackupJob {
         let command = try DumpCommand.make(for: job.source, runDirectory: runDirectory)
         for secret in command.secretFiles { try writeSecret(secret) }
 
-        let started = Date()
+        // The id's second is the start: started_at and the id never disagree.
+        let started = id.time
         logger.info("backup \(id) started: \(command.toolName)")
         // Row counts for the drill, from the snapshot the dump reads (Drill/RowCountCapture.swift).
         let counting = RowCounts.begin(for: job.source, command: command, logger: logger)
@@ -214,22 +217,34 @@ public struct BackupJob {
         return manifest
     }
 
-    /// A snapshot id no file of this job uses yet. Runs are serialized by the job lock, so
-    /// waiting for the next second is enough to make two runs in one second distinct.
-    private func freshID(in store: LocalStore) throws -> SnapshotID {
-        while true {
+    /// A snapshot id no file of this job uses yet, here or on a remote. Runs here are
+    /// serialized by the job lock; another host with the same job name and remote folder is
+    /// not, so the remotes are asked too (one that cannot be reached is left to its upload,
+    /// which never replaces a final name). Taken ids move on to the next second.
+    private func freshID(in store: LocalStore, remotes: [any Store]) throws -> SnapshotID {
+        for _ in 0..<120 {
             let id = SnapshotID(job: job.name, time: Date())
-            if try !Catalog.idIsTaken(id, in: store) { return id }
+            var free = try !Catalog.idIsTaken(id, in: store)
+            for remote in remotes where free {
+                // One attempt, no retry delays: a remote that is down must not hold the dump.
+                let once = (remote as? RetryingStore)?.inner ?? remote
+                free = !((try? Catalog.idIsTaken(id, in: once)) ?? false)
+                if !free { logger.warning("snapshot id \(id) is already used on \(remote.location) (another host?); taking the next second") }
+            }
+            if free { return id }
             let fraction = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1)
             Thread.sleep(forTimeInterval: 1 - fraction + 0.001)
         }
+        throw RespaldoError.failed("no free snapshot id for job \(job.name) in 120 s: every second is taken here or on a remote")
     }
 
     private func writeSecret(_ secret: DumpCommand.SecretFile) throws {
-        let fd = open(secret.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        // A fresh file only: a name planted in advance (a symlink to elsewhere) is refused.
+        unlink(secret.path)
+        let fd = open(secret.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw RespaldoError.failed("cannot create \(secret.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        fchmod(fd, 0o600)
+        guard fchmod(fd, 0o600) == 0 else { throw RespaldoError.failed("cannot chmod \(secret.path): \(String(cString: strerror(errno)))") }
         let bytes = Array(secret.contents.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count else {
             throw RespaldoError.failed("cannot write \(secret.path): \(String(cString: strerror(errno)))")

@@ -1,10 +1,27 @@
 import Foundation
 import Storage
 
-/// A complete snapshot: one whose manifest exists in a store.
+/// A complete snapshot: one whose manifest exists in a store. Listings keep many of these, so
+/// the manifest's row counts are left out (`Catalog.rowCounts` reads them when a drill needs
+/// them, checking the bytes are the ones listed).
 public struct Snapshot: Sendable {
     public var manifest: Manifest
     public var location: String
+    /// SHA-256 of the manifest's exact bytes as read (nil for one built in memory).
+    public var manifestSHA256: String?
+
+    public init(manifest: Manifest, location: String, manifestSHA256: String? = nil) {
+        self.manifest = manifest
+        self.location = location
+        self.manifestSHA256 = manifestSHA256
+    }
+
+    /// The listing's form of a decoded manifest: without its (possibly large) table counts.
+    static func listed(_ manifest: Manifest, bytes: [UInt8], location: String) -> Snapshot {
+        var light = manifest
+        light.tables = nil
+        return Snapshot(manifest: light, location: location, manifestSHA256: sha256Hex(bytes))
+    }
 
     public var id: String { manifest.id }
     /// Derived from the id, never from the name the manifest states (a damaged or hostile
@@ -37,6 +54,10 @@ enum Catalog {
         for object in try store.list(job) where object.name.hasSuffix(ManifestFiles.manifestSuffix) {
             do {
                 scan.snapshots.append(try snapshot(object, in: store, job: job))
+            } catch StorageError.notFound {
+                // Gone since the listing (a prune ran meanwhile), or a phantom entry of a
+                // confusable listing: nothing is there to check.
+                continue
             } catch {
                 scan.damaged.append((escaped(object.name), "\(error)"))
             }
@@ -59,7 +80,8 @@ enum Catalog {
         guard object.size <= Int64(Manifest.maxBytes) else {
             throw RespaldoError.failed("\(object.size) bytes, more than a manifest can be")
         }
-        let manifest = try Manifest.decode(try store.read(object.name, limit: Manifest.maxBytes), name: "\(store.location):\(escaped(object.name))")
+        let bytes = try store.read(object.name, limit: Manifest.maxBytes)
+        let manifest = try Manifest.decode(bytes, name: "\(store.location):\(escaped(object.name))")
         guard manifest.id == id, manifest.job == job else {
             throw RespaldoError.failed("it names snapshot \(escaped(manifest.id)) of job \(escaped(manifest.job)), not \(id)")
         }
@@ -69,7 +91,7 @@ enum Catalog {
         guard manifest.artifact.bytes >= 0, manifest.plain.bytes >= 0 else {
             throw RespaldoError.failed("it states a negative size")
         }
-        return Snapshot(manifest: manifest, location: store.location)
+        return Snapshot.listed(manifest, bytes: bytes, location: store.location)
     }
 
     /// The snapshot named `id`, or nil when no manifest exists for it.
@@ -88,5 +110,16 @@ enum Catalog {
     static func idIsTaken(_ id: SnapshotID, in store: any Store) throws -> Bool {
         let prefix = "\(id.job)/\(id.description)."
         return try (store.list(id.job) + store.partials(id.job)).contains { $0.name.hasPrefix(prefix) }
+    }
+
+    /// The row counts the snapshot's manifest records, read again (listings drop them) and
+    /// only from the very bytes that were listed and checked.
+    static func rowCounts(of snapshot: Snapshot, in store: any Store) throws -> [TableRowCount]? {
+        let name = ManifestFiles.manifestName(snapshot.id, job: snapshot.manifest.job)
+        let bytes = try store.read(name, limit: Manifest.maxBytes)
+        if let expected = snapshot.manifestSHA256, sha256Hex(bytes) != expected {
+            throw RespaldoError.failed("the manifest of \(snapshot.id) in \(store.location) changed since it was checked")
+        }
+        return try Manifest.decode(bytes, name: "\(store.location):\(name)").tables
     }
 }

@@ -11,8 +11,8 @@ import Foundation
 public struct Manifest: Codable, Sendable, Equatable {
     public static let formatName = "respaldo-manifest/2"
     public static let legacyFormatName = "respaldo-manifest/1"
-    /// A manifest is a few KiB (a few hundred tables' counts); anything near this is hostile.
-    public static let maxBytes = 4 << 20
+    /// A manifest is a few KiB (a few thousand tables' counts stay far below); more is hostile.
+    public static let maxBytes = 1 << 20
 
     public struct Source: Codable, Sendable, Equatable {
         public var kind: String
@@ -99,6 +99,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         guard manifest.format == formatName || manifest.format == legacyFormatName else {
             throw RespaldoError.failed("manifest \(name) has format \"\(manifest.format)\", expected \(formatName)")
+        }
+        // Listings keep manifests (without their counts): no field may make one large.
+        let short = [manifest.id, manifest.job, manifest.host, manifest.startedAt, manifest.finishedAt, manifest.respaldoVersion,
+                     manifest.artifact.name, manifest.artifact.sha256, manifest.plain.sha256, manifest.artifact.encryption]
+        guard short.allSatisfy({ $0.utf8.count <= 512 }),
+              manifest.source.argv.reduce(0, { $0 + $1.utf8.count }) <= 64 << 10,
+              (manifest.artifact.recipientFingerprints?.count ?? 0) + (manifest.artifact.recipients?.count ?? 0) <= 1000
+        else {
+            throw RespaldoError.failed("manifest \(name) has fields longer than any manifest respaldo writes")
         }
         return manifest
     }

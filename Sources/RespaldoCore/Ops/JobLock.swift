@@ -21,7 +21,7 @@ public final class JobLock {
         let folder = stateDir + "/locks"
         try makePrivateDirectory(folder)
         let path = folder + "/\(job).lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw RespaldoError.failed("cannot open lock file \(path): \(String(cString: strerror(errno)))")
         }

@@ -15,7 +15,7 @@ public struct PendingUploads {
     public func mark(_ id: String, remote: String) throws {
         try makePrivateDirectory(folder(remote))
         let path = folder(remote) + "/" + id
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw RespaldoError.failed("cannot record pending upload \(path): \(String(cString: strerror(errno)))") }
         close(fd)
         // The marker must survive a power cut that the snapshot it stands for survives.

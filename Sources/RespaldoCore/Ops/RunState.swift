@@ -162,26 +162,43 @@ public struct RunState: Codable, Sendable, Equatable {
     /// backup of the same job finishing at once (they take different job locks) lose neither
     /// record.
     @discardableResult
-    public static func update(stateDir: String, job: String, _ change: (inout RunState) -> Void) throws -> RunState {
+    public static func update(stateDir: String, job: String, onRebuild: (RunStateError) -> Void = { _ in },
+                              _ change: (inout RunState) -> Void) throws -> RunState {
         try checkJobName(job)
         let folder = stateDir + "/runs"
         try makeRunsFolder(folder)
         let lockPath = "\(folder)/.\(job).lock"
-        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard lock >= 0 else { throw RunStateError.io(operation: "open lock", path: lockPath, errno: errno) }
         defer { close(lock) }
         while flock(lock, LOCK_EX) != 0 {
             guard errno == EINTR else { throw RunStateError.io(operation: "lock", path: lockPath, errno: errno) }
         }
-        var state = try load(stateDir: stateDir, job: job)
+        var state: RunState
+        do {
+            state = try load(stateDir: stateDir, job: job)
+        } catch let error as RunStateError {
+            guard case .corrupt = error else { throw error }
+            // One job's damaged file must not stop its records for good: it is kept aside for
+            // inspection and the state starts again from this record.
+            let path = path(stateDir: stateDir, job: job)
+            rename(path, path + ".corrupt")
+            onRebuild(error)
+            state = RunState(job: job)
+        }
         change(&state)
         try state.save(stateDir: stateDir)
         return state
     }
 
-    /// The states of `jobs`, in that order; a job without a file has an empty state.
-    public static func loadAll(stateDir: String, jobs: [String]) throws -> [RunState] {
-        try jobs.map { try load(stateDir: stateDir, job: $0) }
+    /// The saved state, or an empty one with the reason when the file cannot be used: one
+    /// job's unreadable or damaged file affects that job only (principle 8).
+    public static func loadReporting(stateDir: String, job: String) -> (state: RunState, problem: (any Error)?) {
+        do {
+            return (try load(stateDir: stateDir, job: job), nil)
+        } catch {
+            return (RunState(job: job), error)
+        }
     }
 
     private static func makeRunsFolder(_ folder: String) throws {

@@ -17,6 +17,9 @@ struct TrustedCatalog {
         var problems: [TrustProblem] = []
     }
 
+    /// A manifest listed but gone when read.
+    private struct Vanished: Error {}
+
     private struct Signed {
         var snapshot: Snapshot
         var sha256: String
@@ -38,11 +41,15 @@ struct TrustedCatalog {
                 signed.append(try check(id: id, object: object, job: job, in: store))
             } catch let failure as TrustProblem {
                 result.problems.append(failure)
+            } catch {
+                // Vanished since the listing: if the inventory lists it, that check says so.
+                continue
             }
         }
         signed.sort { $0.snapshot.id < $1.snapshot.id }
         checkChain(signed, problem)
-        let listed = checkInventory(objects: objects, signed: signed, job: job, in: store, problem)
+        let listed = checkInventory(objects: objects, signed: signed, refused: Set(result.problems.compactMap(\.snapshot)),
+                                    job: job, in: store, problem)
         if let newest = signed.last, let finished = parseRFC3339(newest.snapshot.manifest.finishedAt),
            now.timeIntervalSince(finished) > policy.maxAge {
             problem(.tamper, nil, "the newest signed snapshot, \(newest.snapshot.id), finished \(newest.snapshot.manifest.finishedAt), longer ago than max_age (\(describe(policy.maxAge))): newer snapshots may be hidden")
@@ -59,8 +66,16 @@ struct TrustedCatalog {
         func fail(_ kind: TrustProblem.Kind, _ detail: String) -> TrustProblem {
             TrustProblem(kind: kind, location: store.location, job: job.name, snapshot: id, detail: detail)
         }
-        guard object.size <= Int64(Manifest.maxBytes), let bytes = try? store.read(object.name, limit: Manifest.maxBytes) else {
-            throw fail(.tamper, "the manifest cannot be read or is larger than \(Manifest.maxBytes) bytes")
+        guard object.size <= Int64(Manifest.maxBytes) else {
+            throw fail(.tamper, "the manifest has \(object.size) bytes, more than a manifest can be")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try store.read(object.name, limit: Manifest.maxBytes)
+        } catch StorageError.notFound {
+            throw Vanished()
+        } catch {
+            throw fail(.tamper, "the manifest cannot be read: \(error)")
         }
         let signatureName = object.name + ManifestSigner.signatureSuffix
         guard let signature = try? store.read(signatureName, limit: ManifestSigner.maxSignatureBytes) else {
@@ -99,7 +114,8 @@ struct TrustedCatalog {
                 throw fail(.tamper, "the artifact is encrypted to recipients \(recorded.sorted().joined(separator: ", ")), none of them configured in [encryption]")
             }
         }
-        return Signed(snapshot: Snapshot(manifest: manifest, location: store.location), sha256: sha256Hex(bytes))
+        let snapshot = Snapshot.listed(manifest, bytes: bytes, location: store.location)
+        return Signed(snapshot: snapshot, sha256: snapshot.manifestSHA256 ?? sha256Hex(bytes))
     }
 
     /// Sequences grow with time, no two snapshots share one, and a `previous` that is still
@@ -125,7 +141,7 @@ struct TrustedCatalog {
     }
 
     /// The newest signed inventory: returns the ids it lists.
-    private func checkInventory(objects: [StoredObject], signed: [Signed], job: JobConfig, in store: any Store,
+    private func checkInventory(objects: [StoredObject], signed: [Signed], refused: Set<String>, job: JobConfig, in store: any Store,
                                 _ problem: (TrustProblem.Kind, String?, String) -> Void) -> Set<String> {
         let candidates = objects.compactMap { object in Inventory.sequence(ofName: object.name).map { ($0, object) } }
             .sorted { $0.0 > $1.0 }
@@ -169,11 +185,10 @@ struct TrustedCatalog {
             problem(.tamper, nil, "the signed inventory \(inventory.sequence) has no valid time")
         }
         let present = Dictionary(signed.map { ($0.snapshot.id, $0.sha256) }, uniquingKeysWith: { first, _ in first })
-        let manifestNames = Set(objects.map(\.name))
         for entry in inventory.snapshots {
             guard let sha = present[entry.id] else {
                 // A manifest that is here but was refused has its own problem already.
-                if !manifestNames.contains(ManifestFiles.manifestName(entry.id, job: job.name)) {
+                if !refused.contains(entry.id) {
                     problem(.tamper, entry.id, "listed in the signed inventory \(inventory.sequence) but missing here (deleted or hidden)")
                 }
                 continue
