@@ -367,14 +367,22 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         guard stored == size else {
             throw StorageError.sizeMismatch(location: location, name: final, expected: size, actual: stored)
         }
-        let commands = [
-            "*rm \(endpoint.quoted(final))",
-            "rename \(endpoint.quoted(partial)) \(endpoint.quoted(final))",
-        ]
+        // A final name is never replaced (another host's snapshot under the same id, a file an
+        // attacker prepared): OpenSSH's SFTP rename refuses an existing target, and a target
+        // seen first is refused here with a clear error.
+        if try remoteSize(easy, final) != nil {
+            throw StorageError.alreadyExists(location: location, name: final)
+        }
+        let commands = ["rename \(endpoint.quoted(partial)) \(endpoint.quoted(final))"]
         // The URL is the final name: after the QUOTE commands, NOBODY makes libcurl stat it,
         // which double-checks the rename.
-        try run(easy, url: endpoint.url(final), operation: "rename", name: final, metadata: true) { easy, _ in
-            try easy.set([.noBody(true), .quote(commands)])
+        do {
+            try run(easy, url: endpoint.url(final), operation: "rename", name: final, metadata: true) { easy, _ in
+                try easy.set([.noBody(true), .quote(commands)])
+            }
+        } catch {
+            if (try? remoteSize(easy, final)) != nil { throw StorageError.alreadyExists(location: location, name: final) }
+            throw error
         }
         if let published = easy.downloadContentLength, published != size {
             throw StorageError.sizeMismatch(location: location, name: final, expected: size, actual: published)

@@ -19,6 +19,25 @@ final class LocalStoreTests: XCTestCase {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
     }
 
+    /// A final name is never replaced, and a `.partial` planted as a symlink is never followed.
+    func testNeverReplacesAndNeverFollowsAPlantedPartial() throws {
+        try store.put("job/a.bin", bytes: [1, 2, 3])
+        XCTAssertThrowsError(try store.put("job/a.bin", bytes: [4])) { error in
+            XCTAssertEqual(error as? StorageError, .alreadyExists(location: "local", name: "job/a.bin"))
+        }
+        XCTAssertEqual(try store.read("job/a.bin"), [1, 2, 3])
+        let victim = root + "/victim"
+        XCTAssertTrue(FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8)))
+        XCTAssertEqual(symlink(victim, root + "/job/b.bin.partial"), 0)
+        try store.put("job/b.bin", bytes: [9, 9])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: victim)), Data("keep".utf8), "the planted link was followed")
+        XCTAssertEqual(try store.read("job/b.bin"), [9, 9])
+        // A store that may replace (a report the operator rewrites) still never follows one.
+        let replacing = LocalStore(root: root, replacesExisting: true)
+        try replacing.put("job/a.bin", bytes: [5])
+        XCTAssertEqual(try store.read("job/a.bin"), [5])
+    }
+
     func testPutGetListDeleteRoundTrip() throws {
         let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         try store.put("job/a.bin", bytes: bytes)

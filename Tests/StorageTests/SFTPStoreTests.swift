@@ -42,16 +42,24 @@ final class SFTPStoreTests: XCTestCase {
         XCTAssertEqual(try mode(server.remoteRoot + "/job/a.bin"), 0o600)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: server.remoteRoot + "/job/a.bin")), Data(bytes))
 
-        // A streamed put of unknown size, replacing the file.
+        // A final name is never replaced: a second put is refused and the first bytes stay.
+        XCTAssertThrowsError(try store.put("job/a.bin", bytes: [1, 2, 3])) { error in
+            XCTAssertEqual(error as? StorageError, .alreadyExists(location: "geo", name: "job/a.bin"))
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: server.remoteRoot + "/job/a.bin")), Data(bytes))
+        XCTAssertEqual(try store.partials("job"), [], "the refused put left no .partial")
+
+        // A streamed put of unknown size, to a new name.
         var offset = 0
         let second = randomBytes(1_500_000)
-        try store.put("job/a.bin", expectedSize: nil) { buffer in
+        try store.put("job/b.bin", expectedSize: nil) { buffer in
             let count = min(buffer.count, 100_000, second.count - offset)
             second.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
             offset += count
             return count
         }
-        XCTAssertEqual(try store.read("job/a.bin", limit: 2_000_000), second)
+        XCTAssertEqual(try store.read("job/b.bin", limit: 2_000_000), second)
+        try store.delete("job/b.bin")
 
         try store.delete("job/a.bin")
         XCTAssertEqual(try store.list("job"), [])

@@ -28,7 +28,14 @@ public struct UploadJob {
         let started = Date()
         do {
             try checkLocalCopy(snapshot, in: local)
-            let result = try remote.putFile(snapshot.artifactPath, localPath: local.path(of: snapshot.artifactPath))
+            var result = PutFileResult(bytes: snapshot.manifest.artifact.bytes, resumedFrom: snapshot.manifest.artifact.bytes)
+            if try remote.size(of: snapshot.artifactPath) != nil {
+                // Published by an earlier attempt that stopped before the manifest, or another
+                // host's file under the same id: a name is never replaced, so it must be ours.
+                try checkRemoteArtifact(snapshot, on: remote)
+            } else {
+                result = try remote.putFile(snapshot.artifactPath, localPath: local.path(of: snapshot.artifactPath))
+            }
             guard result.bytes == snapshot.manifest.artifact.bytes else {
                 throw IntegrityError.size(what: "uploaded artifact", expected: snapshot.manifest.artifact.bytes, actual: result.bytes)
             }
@@ -128,10 +135,34 @@ public struct UploadJob {
         let job = snapshot.manifest.job
         let signatureName = ManifestFiles.signatureName(snapshot.id, job: job)
         if try local.size(of: signatureName) != nil {
-            try remote.put(signatureName, bytes: try local.read(signatureName, limit: ManifestSigner.maxSignatureBytes))
+            try putOnce(signatureName, bytes: try local.read(signatureName, limit: ManifestSigner.maxSignatureBytes), to: remote)
         }
         let manifestName = ManifestFiles.manifestName(snapshot.id, job: job)
-        try remote.put(manifestName, bytes: try local.read(manifestName, limit: Manifest.maxBytes))
+        try putOnce(manifestName, bytes: try local.read(manifestName, limit: Manifest.maxBytes), to: remote)
+    }
+
+    /// Puts a small file unless the very same bytes are already there (an earlier attempt);
+    /// different bytes under the name are an error, never overwritten.
+    private func putOnce(_ name: String, bytes: [UInt8], to remote: any Store) throws {
+        if try remote.size(of: name) != nil {
+            guard try remote.read(name, limit: Manifest.maxBytes) == bytes else {
+                throw RespaldoError.failed("\(remote.location) already holds a different \(name) (another host with the same job name?); it is not replaced")
+            }
+            return
+        }
+        try remote.put(name, bytes: bytes)
+    }
+
+    /// The remote artifact already under this snapshot's name is exactly the local one.
+    private func checkRemoteArtifact(_ snapshot: Snapshot, on remote: any Store) throws {
+        do {
+            try SnapshotReader(store: remote, snapshot: snapshot, identities: []).run(decode: false, meter: nil) { next in
+                while try next() != nil {}
+            }
+        } catch {
+            throw RespaldoError.failed("\(remote.location) already holds \(snapshot.artifactPath) and it is not this snapshot's artifact (\(error)); it is not replaced: another host with the same job name and remote folder?")
+        }
+        logger.info("upload \(snapshot.id) to \(remote.location): the artifact was already there (an earlier attempt) and matches")
     }
 
     func publishInventory(job: String, at remote: any Store) throws {

@@ -35,7 +35,8 @@ public struct RespaldoLogHandler: LogHandler {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
         // One record per line: a newline inside a message would split it in the journal.
-        text = text.replacingOccurrences(of: "\n", with: " ")
+        // A URI password that reached a message anyway (a tool's stderr) never reaches the log.
+        text = SecretRedaction.redact(text.replacingOccurrences(of: "\n", with: " "))
         let line: String
         if journald {
             line = "<\(Self.syslogPriority(event.level))>\(text)\n"
