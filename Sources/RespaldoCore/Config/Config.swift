@@ -89,6 +89,13 @@ public struct RemoteConfig: Sendable, Equatable {
     public var hostKeySHA256: String?
     public var retries: Int
     public var retryDelay: Double
+    /// This host never deletes, replaces or rewrites anything there; another host prunes.
+    public var appendOnly = false
+    /// Upload cap in bytes per second.
+    public var bandwidthLimit: Int64?
+    /// Set for an S3-compatible remote (`url = "s3://bucket/prefix"`); nil for SFTP, whose
+    /// settings are the fields above.
+    public var s3: S3RemoteConfig?
 
     public init(name: String, url: String, identityFile: String, knownHosts: String?, hostKeySHA256: String?, retries: Int = 4, retryDelay: Double = 5) {
         self.name = name

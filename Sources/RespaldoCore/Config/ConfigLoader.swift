@@ -217,7 +217,8 @@ final class ConfigParser {
     }
 
     func parseRemote(_ s: ConfigSection) throws -> RemoteConfig {
-        try s.checkKeys(["name", "url", "identity_file", "known_hosts", "host_key_sha256", "retries", "retry_delay"])
+        if (try? s.string("url"))??.lowercased().hasPrefix("s3://") == true { return try parseS3Remote(s) }
+        try s.checkKeys(["name", "url", "identity_file", "known_hosts", "host_key_sha256", "retries", "retry_delay", "append_only", "bandwidth_limit"])
         let name = try s.requiredString("name")
         guard ConfigParser.isName(name, allowDots: true) else {
             throw s.error(
@@ -254,9 +255,12 @@ final class ConfigParser {
         }
         let retries = try s.int("retries", min: 0) ?? 4
         let retryDelay = try s.number("retry_delay", min: 0) ?? 5
-        return RemoteConfig(
+        var remote = RemoteConfig(
             name: name, url: url, identityFile: identityFile, knownHosts: knownHosts, hostKeySHA256: hostKey,
             retries: retries, retryDelay: retryDelay)
+        remote.appendOnly = try s.bool("append_only") ?? false
+        remote.bandwidthLimit = try bandwidthLimit(s)
+        return remote
     }
 
     func parseJob(_ s: ConfigSection, remotes: [RemoteConfig]) throws -> JobConfig {
@@ -639,6 +643,8 @@ struct ConfigSection {
     }
 
     func string(_ key: String) throws -> String? { try typed(key, .string)?.string }
+
+    func bool(_ key: String) throws -> Bool? { try typed(key, .bool)?.bool }
 
     func requiredString(_ key: String) throws -> String {
         guard let value = try string(key) else { throw error(.missingKey, key, "required key is missing") }
