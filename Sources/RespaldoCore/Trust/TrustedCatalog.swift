@@ -41,15 +41,15 @@ struct TrustedCatalog {
                 signed.append(try check(id: id, object: object, job: job, in: store))
             } catch let failure as TrustProblem {
                 result.problems.append(failure)
-            } catch {
-                // Vanished since the listing: if the inventory lists it, that check says so.
+            } catch is Vanished {
+                // Gone since the listing: if the inventory lists it, that check says so.
                 continue
             }
         }
         signed.sort { $0.snapshot.id < $1.snapshot.id }
         checkChain(signed, problem)
-        let listed = checkInventory(objects: objects, signed: signed, refused: Set(result.problems.compactMap(\.snapshot)),
-                                    job: job, in: store, problem)
+        checkInventory(objects: objects, signed: signed, refused: Set(result.problems.compactMap(\.snapshot)),
+                       job: job, in: store, problem)
         if let newest = signed.last, let finished = parseRFC3339(newest.snapshot.manifest.finishedAt),
            now.timeIntervalSince(finished) > policy.maxAge {
             problem(.tamper, nil, "the newest signed snapshot, \(newest.snapshot.id), finished \(newest.snapshot.manifest.finishedAt), longer ago than max_age (\(describe(policy.maxAge))): newer snapshots may be hidden")
@@ -57,7 +57,6 @@ struct TrustedCatalog {
         // A snapshot with a problem of its own is left out; the job-wide problems stand beside.
         let refused = Set(result.problems.compactMap(\.snapshot))
         result.snapshots = signed.map(\.snapshot).filter { !refused.contains($0.id) }
-        _ = listed
         return result
     }
 
@@ -140,9 +139,9 @@ struct TrustedCatalog {
         }
     }
 
-    /// The newest signed inventory: returns the ids it lists.
+    /// The newest signed inventory against what is here.
     private func checkInventory(objects: [StoredObject], signed: [Signed], refused: Set<String>, job: JobConfig, in store: any Store,
-                                _ problem: (TrustProblem.Kind, String?, String) -> Void) -> Set<String> {
+                                _ problem: (TrustProblem.Kind, String?, String) -> Void) {
         let candidates = objects.compactMap { object in Inventory.sequence(ofName: object.name).map { ($0, object) } }
             .sorted { $0.0 > $1.0 }
         var inventory: Inventory?
@@ -169,7 +168,7 @@ struct TrustedCatalog {
         }
         guard let inventory else {
             if !signed.isEmpty { problem(.tamper, nil, "no signed inventory of job \(job.name) here: which snapshots should exist cannot be checked") }
-            return []
+            return
         }
         let seen = policy.highestSeenInventory(location: store.location, job: job.name)
         if inventory.sequence < seen {
@@ -198,7 +197,6 @@ struct TrustedCatalog {
             }
         }
         policy.rememberInventory(inventory.sequence, location: store.location, job: job.name)
-        return Set(inventory.snapshots.map(\.id))
     }
 
     private func describe(_ seconds: TimeInterval) -> String {
