@@ -26,6 +26,9 @@ static inline CURLcode respaldo_curl_setopt_write(CURL *h, curl_write_callback f
 static inline CURLcode respaldo_curl_setopt_seek(CURL *h, curl_seek_callback f) {
     return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, f);
 }
+static inline CURLcode respaldo_curl_setopt_header(CURL *h, curl_write_callback f) {
+    return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, f);
+}
 static inline CURLcode respaldo_curl_setopt_xferinfo(CURL *h, curl_xferinfo_callback f) {
     return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f);
 }

@@ -98,6 +98,16 @@ public final class CurlEasy {
             }, "CURLOPT_SSH_KEYFUNCTION")
             try check(respaldo_curl_setopt_pointer(handle, CURLOPT_SSH_KEYDATA, context), "CURLOPT_SSH_KEYDATA")
         }
+        if transfer.recordsHeaders {
+            try check(respaldo_curl_setopt_header(handle) { buffer, size, count, context in
+                let transfer = CurlTransfer.from(context)
+                let total = size * count
+                guard let buffer else { return total }
+                let line = UnsafeRawBufferPointer(start: buffer, count: total)
+                return transfer.recordHeader(line) ? total : (total == 0 ? 1 : 0)
+            }, "CURLOPT_HEADERFUNCTION")
+            try check(respaldo_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
+        }
         // Always install a writer: without one libcurl writes downloads to stdout.
         try check(respaldo_curl_setopt_write(handle) { buffer, size, count, context in
             let transfer = CurlTransfer.from(context)

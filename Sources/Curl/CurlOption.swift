@@ -37,6 +37,8 @@ public enum CurlOption {
     case password(String)
     /// A PEM file of CA certificates that replaces the system's bundle for TLS checks.
     case caFile(String)
+    /// A cap on the upload rate in bytes per second (0: none).
+    case maxSendSpeed(Int64)
 
     // MARK: SFTP
     /// Commands run before the transfer (`rm`, `rename`; `*` before one ignores its failure).
@@ -63,6 +65,9 @@ public enum CurlOption {
     /// Request header lines (`Content-Type: application/json`).
     case httpHeaders([String])
     case userAgent(String)
+    /// The request method instead of the one the transfer implies (`DELETE`, `POST` with an
+    /// upload). libcurl sends it as given and changes nothing else.
+    case customRequest(String)
 
     // MARK: SMTP
     /// The envelope sender (`MAIL FROM`).
@@ -93,6 +98,7 @@ public enum CurlOption {
         case .userName: "CURLOPT_USERNAME"
         case .password: "CURLOPT_PASSWORD"
         case .caFile: "CURLOPT_CAINFO"
+        case .maxSendSpeed: "CURLOPT_MAX_SEND_SPEED_LARGE"
         case .quote: "CURLOPT_QUOTE"
         case .createMissingDirectories: "CURLOPT_FTP_CREATE_MISSING_DIRS"
         case .newDirectoryPermissions: "CURLOPT_NEW_DIRECTORY_PERMS"
@@ -105,6 +111,7 @@ public enum CurlOption {
         case .postBody: "CURLOPT_COPYPOSTFIELDS"
         case .httpHeaders: "CURLOPT_HTTPHEADER"
         case .userAgent: "CURLOPT_USERAGENT"
+        case .customRequest: "CURLOPT_CUSTOMREQUEST"
         case .mailFrom: "CURLOPT_MAIL_FROM"
         case .mailRecipients: "CURLOPT_MAIL_RCPT"
         case .requireTLS: "CURLOPT_USE_SSL"
@@ -135,6 +142,7 @@ extension CurlEasy {
         case let .userName(value): try string(CURLOPT_USERNAME, value, name)
         case let .password(value): try string(CURLOPT_PASSWORD, value, name)
         case let .caFile(path): try string(CURLOPT_CAINFO, path, name)
+        case let .maxSendSpeed(rate): try offset(CURLOPT_MAX_SEND_SPEED_LARGE, max(rate, 0), name)
         case let .quote(lines): try list(CURLOPT_QUOTE, lines, name)
         case let .createMissingDirectories(value):
             try long(CURLOPT_FTP_CREATE_MISSING_DIRS, Int((value ? CURLFTP_CREATE_DIR : CURLFTP_CREATE_DIR_NONE).rawValue), name)
@@ -160,6 +168,7 @@ extension CurlEasy {
             try check(code, name)
         case let .httpHeaders(lines): try list(CURLOPT_HTTPHEADER, lines, name)
         case let .userAgent(value): try string(CURLOPT_USERAGENT, value, name)
+        case let .customRequest(method): try string(CURLOPT_CUSTOMREQUEST, method, name)
         case let .mailFrom(address): try string(CURLOPT_MAIL_FROM, address, name)
         case let .mailRecipients(addresses): try list(CURLOPT_MAIL_RCPT, addresses, name)
         case .requireTLS: try long(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue), name)
