@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
         .target(name: "SSHSig", dependencies: ["CryptoPrimitives"]),
         .target(name: "Curl", dependencies: ["CCurl"]),
-        .target(name: "Storage", dependencies: ["Curl"]),
+        .target(name: "Storage", dependencies: ["Curl", "CryptoPrimitives"]),
         .target(
             name: "RespaldoCore",
             dependencies: [
@@ -54,7 +54,10 @@ let package = Package(
         .testTarget(name: "CurlTests", dependencies: ["Curl"]),
         // Real servers for the tests (sshd), shared by the storage and the integration tests.
         .target(name: "TestFixtures", path: "Tests/Fixtures"),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures"]),
+        // The one Store contract suite (restic's internal/backend/test), run by StorageTests
+        // against every store; RespaldoCore's job tests may use it with MemoryStore too.
+        .target(name: "StoreContract", dependencies: ["Storage"], path: "Tests/StoreContract"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures", "StoreContract"]),
         .testTarget(
             name: "RespaldoCoreTests",
             dependencies: ["RespaldoCore", "TestFixtures", .product(name: "Logging", package: "swift-log")]

@@ -12,9 +12,11 @@ import Musl
 ///   SHA-256 fingerprint; there is no way to turn this off. Only public-key authentication
 ///   (the identity file) is offered.
 /// - Atomicity: `put` and `putFile` write `<name>.partial`, compare its remote size with the
-///   bytes sent, then rename it (a remove of the old name first: OpenSSH's SFTP server cannot
-///   rename onto an existing file). `put` removes the `.partial` on failure; `putFile` keeps it
-///   so that the next call resumes it.
+///   bytes sent, then rename it. A final name is never replaced: OpenSSH's SFTP server refuses
+///   to rename onto an existing file (it links, then unlinks), which is reported as
+///   `alreadyExists` (and `putFile` checks first, before sending anything). `put` removes the
+///   `.partial` on failure; `putFile` keeps it so that the next call resumes it, except when
+///   the final name exists.
 /// - Threads: every call blocks its thread for the whole transfer; call it from a dedicated
 ///   thread, never from Swift concurrency's cooperative pool. Calls from different threads are
 ///   serialized on one libcurl handle, whose SSH connection is reused from call to call.
@@ -43,11 +45,13 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         /// Bytes per SFTP write round; SFTP throughput is about this size per round trip.
         /// libcurl's maximum (2 MiB) is the default.
         public var uploadBufferSize: Int
+        /// Upload rate cap in bytes per second (libcurl's CURLOPT_MAX_SEND_SPEED_LARGE).
+        public var bandwidthLimit: Int64?
 
         public init(
             name: String, url: String, identityFile: String, knownHosts: String? = nil,
             hostKeySHA256: String? = nil, connectTimeout: Int = 30, lowSpeedLimit: Int = 1024,
-            lowSpeedTime: Int = 60, uploadBufferSize: Int = 2 << 20
+            lowSpeedTime: Int = 60, uploadBufferSize: Int = 2 << 20, bandwidthLimit: Int64? = nil
         ) {
             self.name = name
             self.url = url
@@ -58,6 +62,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
             self.lowSpeedLimit = lowSpeedLimit
             self.lowSpeedTime = lowSpeedTime
             self.uploadBufferSize = uploadBufferSize
+            self.bandwidthLimit = bandwidthLimit
         }
     }
 
@@ -187,6 +192,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         let total = Int64(info.st_size)
         let partial = name + partialSuffix
         return try locked { easy in
+            if try remoteSize(easy, name) != nil { throw StorageError.alreadyExists(location: location, name: name) }
             // A .partial no larger than the file is an interrupted upload of it (names are
             // unique per snapshot): continue it. A larger one is not ours to trust: restart.
             let existing = try remoteSize(easy, partial)
@@ -353,13 +359,15 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                     .uploadBufferSize(min(max(options.uploadBufferSize, 16 << 10), 2 << 20)),
                 ])
                 if let size { try easy.set(.uploadSize(size)) }
+                if let limit = options.bandwidthLimit, limit > 0 { try easy.set(.maxSendSpeed(limit)) }
                 if resumeFrom > 0 { try easy.set(.resumeFrom(resumeFrom)) }
             }
         }
     }
 
-    /// Checks that `partial` holds `size` bytes, then renames it to `final` (removing an older
-    /// `final` first) and checks the published size.
+    /// Checks that `partial` holds `size` bytes, then renames it to `final`, which must not
+    /// exist (the `.partial` is then removed: it can never be published), and checks the
+    /// published size.
     private func publish(_ easy: CurlEasy, partial: String, final: String, size: Int64) throws {
         guard let stored = try remoteSize(easy, partial) else {
             throw StorageError.notFound(location: location, name: partial)
@@ -371,6 +379,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         // attacker prepared): OpenSSH's SFTP rename refuses an existing target, and a target
         // seen first is refused here with a clear error.
         if try remoteSize(easy, final) != nil {
+            removeQuietly(easy, partial)  // it can never be published
             throw StorageError.alreadyExists(location: location, name: final)
         }
         let commands = ["rename \(endpoint.quoted(partial)) \(endpoint.quoted(final))"]
@@ -381,7 +390,10 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                 try easy.set([.noBody(true), .quote(commands)])
             }
         } catch {
-            if (try? remoteSize(easy, final)) != nil { throw StorageError.alreadyExists(location: location, name: final) }
+            if (try? remoteSize(easy, final)) != nil {
+                removeQuietly(easy, partial)
+                throw StorageError.alreadyExists(location: location, name: final)
+            }
             throw error
         }
         if let published = easy.downloadContentLength, published != size {

@@ -1,3 +1,5 @@
+import struct Foundation.Date
+
 /// Store failures. Each names the location, the operation and the file.
 public enum StorageError: Error, Equatable, CustomStringConvertible {
     /// A system call failed: `operation` on `path`, with errno's text.
@@ -21,6 +23,18 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case cancelled(location: String)
     /// The store's settings cannot work (bad URL, unreadable identity file).
     case configuration(location: String, detail: String)
+    /// An Object Lock retention keeps `name` until `until`: it cannot be deleted (nor its lock
+    /// shortened) before then. Not a failure of the store: a later prune tries again.
+    case locked(location: String, name: String, until: Date)
+    /// The object store refused the credentials: an unknown access key, a wrong secret (the
+    /// signature does not match), an expired session token. `code` is the server's error code.
+    case credentials(location: String, host: String, code: String, message: String)
+    /// The server's TLS certificate could not be verified against the system's CAs or the
+    /// configured `ca_file`. There is no way to skip the check.
+    case certificate(location: String, host: String, detail: String)
+    /// An HTTP request failed: its status, and the S3 error code and message when the body
+    /// had them.
+    case http(location: String, operation: String, name: String, status: Int, code: String, message: String)
 
     public var description: String {
         switch self {
@@ -50,18 +64,31 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
             "\(location): cancelled"
         case let .configuration(location, detail):
             "\(location): \(detail)"
+        case let .locked(location, name, until):
+            "\(location): \(name) is locked until \(ISO8601UTC.format(until))"
+        case let .credentials(location, host, code, message):
+            "\(location): \(host) refused the credentials (\(code)\(message.isEmpty ? "" : ": " + message))"
+        case let .certificate(location, host, detail):
+            "\(location): TLS certificate verification failed for \(host): \(detail)"
+        case let .http(location, operation, name, status, code, message):
+            "\(location): \(operation) \(name.isEmpty ? "/" : name): HTTP \(status)\(code.isEmpty ? "" : " " + code)\(message.isEmpty ? "" : ": " + message)"
         }
     }
 
-    /// True when trying again cannot help: a wrong host key, a refused key or permission, a
-    /// missing file, a size check that failed, a bad name or setting, a cancellation. Retry
-    /// wrappers never repeat these; everything else (refused or dropped connections, timeouts,
-    /// SSH errors) is transient.
+    /// True when trying again cannot help: a wrong host key or certificate, refused
+    /// credentials or permission, a missing file, a size check that failed, a bad name or
+    /// setting, a lock in force, a cancellation, an HTTP 4xx. Retry wrappers never repeat
+    /// these; everything else (refused or dropped connections, timeouts, SSH errors, HTTP 5xx
+    /// and 429) is transient.
     public var isPermanent: Bool {
         switch self {
         case .hostKey, .authentication, .permissionDenied, .notFound, .sizeMismatch, .invalidName, .alreadyExists,
-             .tooLarge, .cancelled, .configuration:
+             .tooLarge, .cancelled, .configuration, .locked, .credentials, .certificate:
             return true
+        case let .http(_, _, _, status, code, _):
+            // Server trouble and throttling pass; a refused or malformed request does not.
+            if status >= 500 || status == 429 || status == 408 { return false }
+            return !["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "OperationAborted"].contains(code)
         case let .io(_, _, _, code):
             return [EACCES, EPERM, EROFS, ENOENT, ENOTDIR, EISDIR, EINVAL, ENAMETOOLONG].contains(code)
         case let .remote(_, _, _, code, _):

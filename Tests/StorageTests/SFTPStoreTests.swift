@@ -1,6 +1,7 @@
 import Foundation
 import TestFixtures
 import Storage
+import StoreContract
 import XCTest
 
 #if canImport(Glibc)
@@ -20,114 +21,68 @@ final class SFTPStoreTests: XCTestCase {
         server?.tearDown()
     }
 
-    // MARK: - Round trip
+    // MARK: - The store contract
 
-    func testPutGetListSizeDeleteRoundTrip() throws {
+    /// Each case in a fresh folder of the same server.
+    func testStoreContract() throws {
+        let server = self.server!
+        StoreContract.run {
+            let folder = "case-\(UUID().uuidString)"
+            let store = try SFTPStore(options: SFTPStore.Options(
+                name: "geo", url: server.url + "/" + folder, identityFile: server.clientKey, knownHosts: server.knownHosts,
+                connectTimeout: 5, lowSpeedLimit: 1024, lowSpeedTime: 5))
+            return StoreSubject(
+                store: store,
+                plantPartial: { name, bytes in
+                    let path = server.remoteRoot + "/" + folder + "/" + name + ".partial"
+                    try FileManager.default.createDirectory(
+                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try Data(bytes).write(to: URL(fileURLWithPath: path))
+                },
+                resumesPartials: true)
+        }
+    }
+
+    /// Files and folders the store creates are private; the server holds the bytes sent.
+    func testModesArePrivate() throws {
         let store = try makeStore()
-        let bytes = randomBytes(3_000_000)
+        let bytes = randomBytes(300_000)
         try store.put("job/a.bin", bytes: bytes)
-        XCTAssertEqual(try store.list("job"), [StoredObject(name: "job/a.bin", size: 3_000_000)])
-        XCTAssertEqual(try store.size(of: "job/a.bin"), 3_000_000)
-        XCTAssertEqual(try store.partials("job"), [])
-
-        var read: [UInt8] = []
-        try store.get("job/a.bin") { read.append(contentsOf: $0) }
-        XCTAssertTrue(read == bytes, "downloaded bytes differ")
-        var tail: [UInt8] = []
-        try store.get("job/a.bin", offset: 2_999_990) { tail.append(contentsOf: $0) }
-        XCTAssertEqual(tail, Array(bytes.suffix(10)))
-
-        // The folder was created, private, as was the file; the server holds the same bytes.
         XCTAssertEqual(try mode(server.remoteRoot + "/job"), 0o700)
         XCTAssertEqual(try mode(server.remoteRoot + "/job/a.bin"), 0o600)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: server.remoteRoot + "/job/a.bin")), Data(bytes))
+    }
 
-        // A final name is never replaced: a second put is refused and the first bytes stay.
-        XCTAssertThrowsError(try store.put("job/a.bin", bytes: [1, 2, 3])) { error in
-            XCTAssertEqual(error as? StorageError, .alreadyExists(location: "geo", name: "job/a.bin"))
-        }
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: server.remoteRoot + "/job/a.bin")), Data(bytes))
-        XCTAssertEqual(try store.partials("job"), [], "the refused put left no .partial")
-
-        // A streamed put of unknown size, to a new name.
+    /// Publishing never replaces: a file planted under the final name while the upload ran
+    /// makes the rename fail, and the .partial goes.
+    func testRenameNeverReplacesAFilePlantedMeanwhile() throws {
+        let store = try makeStore()
+        try FileManager.default.createDirectory(atPath: server.remoteRoot + "/job", withIntermediateDirectories: true)
+        let planted = server.remoteRoot + "/job/p.bin"
         var offset = 0
-        let second = randomBytes(1_500_000)
-        try store.put("job/b.bin", expectedSize: nil) { buffer in
-            let count = min(buffer.count, 100_000, second.count - offset)
-            second.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
+        let bytes = randomBytes(200_000)
+        XCTAssertThrowsError(try store.put("job/p.bin", expectedSize: nil) { buffer in
+            if offset == 100_000 { _ = FileManager.default.createFile(atPath: planted, contents: Data([7])) }
+            let count = min(buffer.count, 50_000, bytes.count - offset)
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
             offset += count
             return count
-        }
-        XCTAssertEqual(try store.read("job/b.bin", limit: 2_000_000), second)
-        try store.delete("job/b.bin")
-
-        try store.delete("job/a.bin")
-        XCTAssertEqual(try store.list("job"), [])
-        XCTAssertNil(try store.size(of: "job/a.bin"))
-        XCTAssertNoThrow(try store.delete("job/a.bin"), "deleting a missing file is not an error")
-        XCTAssertThrowsError(try store.get("job/a.bin") { _ in }) { error in
-            XCTAssertEqual(error as? StorageError, .notFound(location: "geo", name: "job/a.bin"))
-        }
-        XCTAssertEqual(try store.list("nothing-here"), [], "a missing folder lists as empty")
-    }
-
-    func testNestedFoldersEmptyFilesAndOddNames() throws {
-        let store = try makeStore()
-        try store.put("a/b/c/empty", bytes: [])
-        XCTAssertEqual(try store.size(of: "a/b/c/empty"), 0)
-        let odd = "job/with space, \"quote\" and \\backslash%20.bin"
-        try store.put(odd, bytes: [1, 2, 3])
-        XCTAssertEqual(try store.list("job"), [StoredObject(name: odd, size: 3)])
-        XCTAssertEqual(try store.read(odd), [1, 2, 3])
-        try store.delete(odd)
-        XCTAssertEqual(try store.list("job"), [])
-        XCTAssertThrowsError(try store.put("../escape", bytes: [1]))
-        XCTAssertThrowsError(try store.put("job/line\nbreak", bytes: [1]))
-    }
-
-    func testListSkipsPartialsAndFolders() throws {
-        let store = try makeStore()
-        let job = server.remoteRoot + "/job"
-        try FileManager.default.createDirectory(atPath: job + "/sub", withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.createFile(atPath: job + "/x.sql.gz.partial", contents: Data([1, 2])))
-        try store.put("job/y.sql.gz", bytes: [1, 2, 3])
-        XCTAssertEqual(try store.list("job"), [StoredObject(name: "job/y.sql.gz", size: 3)])
-        XCTAssertEqual(try store.partials("job"), [StoredObject(name: "job/x.sql.gz.partial", size: 2)])
-        XCTAssertEqual(try store.list("").map(\.name), [], "the root holds only a folder")
-    }
-
-    func testShortOrLongStreamIsRefusedAndNothingPublished() throws {
-        let store = try makeStore()
-        for produced in [500, 1500] {
-            var sent = 0
-            XCTAssertThrowsError(try store.put("job/short.bin", expectedSize: 1000) { buffer in
-                let count = min(buffer.count, produced - sent)
-                buffer.initializeMemory(as: UInt8.self, repeating: 7)
-                sent += count
-                return count
-            }) { error in
-                guard case .sizeMismatch? = error as? StorageError else { return XCTFail("\(error)") }
-            }
-            XCTAssertNil(try store.size(of: "job/short.bin"))
-            XCTAssertEqual(try store.partials("job"), [], "the .partial is removed")
-        }
-    }
-
-    func testFailingReaderAbortsAndKeepsTheOldFile() throws {
-        struct Boom: Error {}
-        let store = try makeStore()
-        try store.put("job/a", bytes: [9, 9, 9])
-        var calls = 0
-        XCTAssertThrowsError(try store.put("job/a", expectedSize: nil) { buffer in
-            calls += 1
-            if calls > 3 { throw Boom() }
-            buffer[0] = 1
-            return 1
         }) { error in
-            XCTAssertTrue(error is Boom, "the reader's own error comes back: \(error)")
+            XCTAssertEqual(error as? StorageError, .alreadyExists(location: "geo", name: "job/p.bin"))
         }
-        XCTAssertEqual(try store.read("job/a"), [9, 9, 9])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: planted)), Data([7]))
         XCTAssertEqual(try store.partials("job"), [])
+    }
+
+    func testBandwidthLimitSlowsUploads() throws {
+        var options = SFTPStore.Options(
+            name: "geo", url: server.url, identityFile: server.clientKey, knownHosts: server.knownHosts,
+            connectTimeout: 5, lowSpeedLimit: 1024, lowSpeedTime: 5, bandwidthLimit: 1 << 20)
+        options.uploadBufferSize = 64 << 10
+        let store = try SFTPStore(options: options)
+        let started = Date()
+        try store.put("job/slow.bin", bytes: randomBytes(2 << 20))
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 1.2, "2 MiB at 1 MiB/s")
     }
 
     // MARK: - Host keys and authentication
@@ -202,25 +157,6 @@ final class SFTPStoreTests: XCTestCase {
     }
 
     // MARK: - Resume, failures, retries
-
-    func testPutFileResumesAnExistingPartial() throws {
-        let store = try makeStore()
-        let local = try localFile(bytes: 5_000_000)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: local))
-        try FileManager.default.createDirectory(atPath: server.remoteRoot + "/job", withIntermediateDirectories: true)
-        try bytes.prefix(2_000_000).write(to: URL(fileURLWithPath: server.remoteRoot + "/job/f.bin.partial"))
-        var lastProgress: (Int64, Int64)?
-        let result = try store.putFile("job/f.bin", localPath: local) { lastProgress = ($0, $1) }
-        XCTAssertEqual(result, PutFileResult(bytes: 5_000_000, resumedFrom: 2_000_000))
-        XCTAssertEqual(lastProgress?.0, 5_000_000)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: server.remoteRoot + "/job/f.bin")), bytes)
-        XCTAssertEqual(try store.partials("job"), [])
-
-        // A .partial larger than the file is not a prefix of it: start over.
-        try Data(count: 6_000_000).write(to: URL(fileURLWithPath: server.remoteRoot + "/job/g.bin.partial"))
-        XCTAssertEqual(try store.putFile("job/g.bin", localPath: local), PutFileResult(bytes: 5_000_000, resumedFrom: 0))
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: server.remoteRoot + "/job/g.bin")), bytes)
-    }
 
     /// The server dies mid-upload: no file under the final name; after a restart the next
     /// putFile continues the .partial and the result is byte-identical.
@@ -411,17 +347,6 @@ final class SFTPStoreTests: XCTestCase {
 
     private func mode(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
-    }
-
-    private func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: count)
-        bytes.withUnsafeMutableBytes { buffer in
-            let words = buffer.bindMemory(to: UInt64.self)
-            for index in words.indices { words[index] = generator.next() }
-        }
-        for index in (count / 8 * 8)..<count { bytes[index] = generator.next() }
-        return bytes
     }
 
     /// A local file of random bytes in the server's folder (outside the remote root).
