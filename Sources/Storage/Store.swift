@@ -35,7 +35,9 @@ public struct PutFileResult: Sendable, Equatable {
 ///   `.partial`, and the next `putFile` of the same name continues it from its size, then
 ///   checks the complete size before the rename.
 /// - `list` never reports `.partial` files; callers decide what a complete snapshot is.
-/// - Names are relative, `/`-separated, and never contain `..`.
+/// - Names are relative, `/`-separated, and never contain `..`, control characters or `\\`.
+/// - A final name is never replaced: a put or putFile onto an existing name fails with
+///   `StorageError.alreadyExists` and leaves it as it is.
 /// - Implementations are used from one thread at a time per call, but calls may come from
 ///   different threads.
 public protocol Store: AnyObject, Sendable {
@@ -121,12 +123,13 @@ extension Store {
 public let partialSuffix = ".partial"
 
 /// Checks a stored name against the contract every store keeps: relative, `/`-separated, no
-/// `.`, `..` or empty parts, and no control characters (SFTP's QUOTE commands cannot carry them).
+/// `.`, `..` or empty parts, no control characters (SFTP's QUOTE commands cannot carry them)
+/// and no backslash (SeaweedFS, like Windows-backed servers, reads it as a separator).
 func validateStoredName(_ name: String) throws {
     let parts = name.split(separator: "/", omittingEmptySubsequences: false)
     guard !name.isEmpty, !name.hasPrefix("/"),
           !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }),
-          !name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f })
+          !name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\\") })
     else {
         throw StorageError.invalidName(name)
     }
