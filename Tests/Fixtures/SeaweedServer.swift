@@ -81,7 +81,8 @@ public final class SeaweedServer: @unchecked Sendable {
         var arguments = [
             weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=\(directory)/data",
             "-master.port=\(ports[0])", "-master.port.grpc=\(ports[1])", "-master.telemetry=false",
-            "-master.volumeSizeLimitMB=64", "-volume.max=0",
+            // A restarted single master waits an election timeout before it leads again.
+            "-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.electionTimeout=1s",
             "-volume.port=\(ports[2])", "-volume.port.grpc=\(ports[3])",
             "-filer", "-filer.port=\(ports[4])", "-filer.port.grpc=\(ports[5])", "-filer.localSocket=\(directory)/filer.sock",
             "-s3", "-s3.port=\(ports[6])", "-s3.port.grpc=\(ports[7])", "-s3.localSocket=\(directory)/s3.sock",
@@ -90,7 +91,8 @@ public final class SeaweedServer: @unchecked Sendable {
         if let httpsPort {
             arguments += ["-s3.port.https=\(httpsPort)", "-s3.cert.file=\(directory)/server.pem", "-s3.key.file=\(directory)/server.key"]
         }
-        pid = try Spawn.start(arguments, log: log)
+        // TMPDIR: weed puts its gRPC sockets there, which would otherwise litter /tmp.
+        pid = try Spawn.start(arguments, log: log, environment: ["TMPDIR": directory])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let pid, Spawn.exited(pid) {
@@ -112,10 +114,16 @@ public final class SeaweedServer: @unchecked Sendable {
         self.pid = nil
     }
 
-    /// Stops weed and removes the folder.
+    /// Stops weed and removes the folder, and the gRPC sockets weed leaves in /tmp whatever
+    /// TMPDIR says.
     public func tearDown() {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
+        for port in ports {
+            for role in ["master", "volume", "filer", "s3"] {
+                try? FileManager.default.removeItem(atPath: "/tmp/seaweedfs-\(role)-grpc-\(port).sock")
+            }
+        }
     }
 
     public var isRunning: Bool { pid != nil }

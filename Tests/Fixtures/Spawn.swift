@@ -7,8 +7,9 @@ import Glibc
 /// Test servers started and stopped by PID with posix_spawn (not Foundation's Process, which
 /// mistakes a server closing its inherited descriptors for its exit: see SSHServer).
 public enum Spawn {
-    /// Starts `arguments[0]` with stdin from /dev/null and stdout and stderr appended to `log`.
-    public static func start(_ arguments: [String], log: String) throws -> pid_t {
+    /// Starts `arguments[0]` with stdin from /dev/null and stdout and stderr appended to `log`,
+    /// in this process's environment plus `environment`.
+    public static func start(_ arguments: [String], log: String, environment: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -17,8 +18,12 @@ public enum Spawn {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { _, new in new }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, arguments[0], &actions, nil, argv, environ)
+        let status = posix_spawn(&child, arguments[0], &actions, nil, argv, envp)
         guard status == 0 else { throw FixtureError("posix_spawn \(arguments[0]): \(String(cString: strerror(status)))") }
         return child
     }
