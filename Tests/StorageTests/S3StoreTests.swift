@@ -85,6 +85,52 @@ final class S3StoreTests: XCTestCase {
         XCTAssertTrue(read == bytes)
     }
 
+    /// Listings of several pages: objects (continuation tokens), uploads, parts and versions
+    /// (markers), with pages of 2.
+    func testPaginatedListings() throws {
+        let store = try S3Store(options: try server.options(bucket: "locking", prefix: "pages-\(UUID())"))
+        store.listPageSize = 2
+        let names = (0..<7).map { "job/f\($0) +%.bin" }
+        for name in names { try store.put(name, bytes: [1]) }
+        try store.put("job/sub/deeper", bytes: [2])
+        XCTAssertEqual(try store.list("job").map(\.name), names)
+        for index in 0..<5 { try plantUpload(store, "job/u\(index)", [UInt8](repeating: 1, count: 10)) }
+        XCTAssertEqual(try store.partials("job").map(\.name), (0..<5).map { "job/u\($0).partial" })
+        let parts = randomBytes(5 * S3Store.minPartSize)
+        try plantUpload(store, "job/p", parts)
+        XCTAssertEqual(try store.partials("job").first { $0.name == "job/p.partial" }?.size, Int64(parts.count), "five parts, three pages")
+        for name in names { try store.delete(name) }
+        XCTAssertEqual(try store.list("job"), [])
+
+        // Three versions of one key (a version, a delete marker, a version): two pages.
+        let key = store.target.key("job/v")
+        try store.put("job/v", bytes: [1])
+        try server.s3Request("DELETE", "/locking/" + key)
+        try store.put("job/v", bytes: [2])
+        let versions = try store.locked { try Locking(store: store, connection: $0).listVersions(of: "job/v") }
+        XCTAssertEqual(versions.map(\.isDeleteMarker).sorted { !$0 && $1 }, [false, false, true])
+        try store.delete("job/v")
+        XCTAssertEqual(try store.locked { try Locking(store: store, connection: $0).listVersions(of: "job/v") }.count, 0)
+    }
+
+    /// cancel() from another thread stops a putFile between or within parts; the upload stays
+    /// in progress for a later resume, and the store takes no more work.
+    func testCancelStopsAPutFile() throws {
+        let store = try S3Store(options: try server.options(bucket: "plain", prefix: "cancel-\(UUID())"))
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent("s3-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        try writeRandomFile(local, count: 8 * S3Store.minPartSize)
+        XCTAssertThrowsError(try store.putFile("job/c", localPath: local) { sent, _ in
+            if sent >= Int64(S3Store.minPartSize) { store.cancel() }
+        }) { XCTAssertEqual($0 as? StorageError, .cancelled(location: "vault")) }
+        XCTAssertThrowsError(try store.list("job")) { XCTAssertEqual($0 as? StorageError, .cancelled(location: "vault")) }
+        let other = try S3Store(options: store.options)
+        XCTAssertNil(try other.size(of: "job/c"))
+        XCTAssertEqual(try other.partials("job").map(\.name), ["job/c.partial"])
+        try other.delete("job/c.partial")
+        XCTAssertEqual(try other.partials("job"), [])
+    }
+
     // MARK: - Failures
 
     func testWrongSecretIsAPermanentCredentialsError() throws {

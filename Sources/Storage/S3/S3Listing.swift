@@ -45,8 +45,12 @@ struct Listing {
         var uploadMarker = ""
         var seen = Set<String>()
         while true {
-            var query = [("uploads", ""), ("prefix", folderPrefix(directory)), ("delimiter", "/"), ("encoding-type", "url")]
-            if !keyMarker.isEmpty { query += [("key-marker", keyMarker), ("upload-id-marker", uploadMarker)] }
+            var query = [
+                ("uploads", ""), ("prefix", folderPrefix(directory)), ("delimiter", "/"), ("encoding-type", "url"),
+                ("max-uploads", String(store.listPageSize)),
+            ]
+            if !keyMarker.isEmpty { query.append(("key-marker", keyMarker)) }
+            if !uploadMarker.isEmpty { query.append(("upload-id-marker", uploadMarker)) }
             let root = try fetch("GET", query: query, operation: "list uploads", name: directory)
             for entry in root.children("Upload") {
                 guard let key = try decodedKey(root, entry.value("Key")), let name = name(of: key, in: directory),
@@ -54,10 +58,14 @@ struct Listing {
                 result.append(Upload(name: name, uploadID: id))
             }
             guard result.count <= Self.maxEntries else { throw StorageError.tooLarge(location: store.location, name: directory + "/", limit: Self.maxEntries) }
-            guard root.value("IsTruncated") == "true" else { return result }
+            guard root.value("IsTruncated") == "true" else {
+                var ids = Set<String>()
+                return result.filter { ids.insert($0.uploadID).inserted }
+            }
+            // AWS pages by key and upload id; SeaweedFS sends (and reads) the upload id alone.
             let nextKey = root.value("NextKeyMarker") ?? ""
             let nextUpload = root.value("NextUploadIdMarker") ?? ""
-            guard !nextKey.isEmpty, seen.insert(nextKey + "\n" + nextUpload).inserted else {
+            guard !(nextKey.isEmpty && nextUpload.isEmpty), seen.insert(nextKey + "\n" + nextUpload).inserted else {
                 throw malformed("list uploads", directory, "truncated listing without a new marker")
             }
             keyMarker = S3URIEncoding.decode(nextKey) ?? nextKey
@@ -71,7 +79,7 @@ struct Listing {
         var marker = ""
         var seen = Set<String>()
         while true {
-            var query = [("uploadId", uploadID)]
+            var query = [("uploadId", uploadID), ("max-parts", String(store.listPageSize))]
             if !marker.isEmpty { query.append(("part-number-marker", marker)) }
             let root = try fetch("GET", key: key, query: query, operation: "list parts", name: key)
             for entry in root.children("Part") {
@@ -101,7 +109,9 @@ struct Listing {
         var next: String?
         var seen = Set<String>()
         repeat {
-            var full = query + [("prefix", folderPrefix(folder)), ("delimiter", "/"), ("encoding-type", "url")]
+            var full = query + [
+                ("prefix", folderPrefix(folder)), ("delimiter", "/"), ("encoding-type", "url"), ("max-keys", String(store.listPageSize)),
+            ]
             if let next { full.append((token, next)) }
             let root = try fetch("GET", query: full, operation: operation, name: name)
             next = try page(root)

@@ -94,7 +94,7 @@ struct Locking {
         var versionMarker = ""
         var seen = Set<String>()
         while true {
-            var query = [("versions", ""), ("prefix", key), ("encoding-type", "url")]
+            var query = [("versions", ""), ("prefix", key), ("encoding-type", "url"), ("max-keys", String(store.listPageSize))]
             if !keyMarker.isEmpty { query += [("key-marker", keyMarker), ("version-id-marker", versionMarker)] }
             let response = try connection.send("GET", key: nil, query: query, operation: "list versions", name: name)
             guard response.isSuccess else { throw connection.error(response, operation: "list versions", name: name) }

@@ -45,6 +45,8 @@ public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable
     /// Guarded by `lock`.
     private let connection: S3Connection
     private var versioningCache: BucketConfiguration.Versioning?
+    /// Keys per listing page (S3's maximum is 1000); tests lower it to exercise pagination.
+    var listPageSize = 1000
 
     /// Checks the options; connects only on the first call. `now` is the clock for request
     /// dates and lock dates (tests replace it).
