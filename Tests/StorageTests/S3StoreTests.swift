@@ -144,6 +144,13 @@ final class S3StoreTests: XCTestCase {
         }
         XCTAssertEqual(counting.calls.values.count, 1, "one attempt")
         XCTAssertEqual(sleeps.values, [])
+        // A HEAD (size, and the check before every write) says so too, though its 403 has no body.
+        XCTAssertThrowsError(try retrying.size(of: "job/a")) { error in
+            guard case .credentials? = error as? StorageError else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try retrying.put("job/a", bytes: [1])) { error in
+            guard case .credentials? = error as? StorageError else { return XCTFail("\(error)") }
+        }
     }
 
     func testMissingBucketIsAConfigurationError() throws {

@@ -20,9 +20,10 @@ extension S3Store {
         public var bandwidthLimit: Int64?
         /// Lock every object written (Object Lock): mode and days from the write.
         public var objectLock: ObjectLockPolicy?
-        /// Multipart part size in bytes (5 MiB to 64 MiB; one part is held in memory). A file
-        /// that would need more than 10,000 parts gets larger parts, read from it twice instead
-        /// of held (see `S3Store`).
+        /// Multipart part size in bytes (5 MiB to 64 MiB; one part is held in memory). An object
+        /// that would need more than 10,000 parts gets larger parts, in whole MiB, up to 48 MiB
+        /// (so objects up to 468 GiB; a streamed put of unknown size keeps this size, so up to
+        /// 156 GiB at the default 16 MiB).
         public var partSize: Int
         /// Seconds allowed for the TCP connect and the TLS handshake.
         public var connectTimeout: Int

@@ -223,6 +223,12 @@ public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable
     func headSize(_ connection: S3Connection, _ name: String) throws -> Int64? {
         let response = try connection.send("HEAD", key: target.key(name), operation: "stat", name: name)
         if response.status == 404 { return nil }
+        if response.status == 403 {
+            // A HEAD's refusal has no body to say why: a one-byte GET tells refused credentials
+            // from a missing permission.
+            let probe = try connection.send("GET", key: target.key(name), headers: [("range", "bytes=0-0")], operation: "stat", name: name)
+            if !probe.isSuccess && probe.status != 416 { throw connection.error(probe, operation: "stat", name: name) }
+        }
         guard response.isSuccess else { throw connection.error(response, operation: "stat", name: name) }
         guard let text = response.headers["content-length"], let size = Int64(text), size >= 0 else {
             throw StorageError.remote(location: location, operation: "stat", name: name, code: 0, message: "no valid Content-Length")
