@@ -103,26 +103,15 @@ public final class SSHServer: @unchecked Sendable {
     public func start() throws {
         precondition(pid == nil, "sshd already running")
         let arguments = [Self.sshd, "-D", "-e", "-f", directory + "/sshd_config"]  // sshd wants an absolute path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, Self.sshd, &actions, nil, argv, environ)
-        guard status == 0 else { throw FixtureError("posix_spawn \(Self.sshd): \(String(cString: strerror(status)))") }
+        let child = try Spawn.start(arguments, log: log)
         pid = child
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            var exitStatus: Int32 = 0
-            if waitpid(child, &exitStatus, WNOHANG) == child {
+            if Spawn.exited(child) {
                 pid = nil
-                throw FixtureError("sshd exited (status \(exitStatus)): \(logText)")
+                throw FixtureError("sshd exited: \(logText)")
             }
-            if Self.accepts(port) { return }
+            if Spawn.accepts(port) { return }
             usleep(20_000)
         }
         stop()
@@ -193,21 +182,6 @@ public final class SSHServer: @unchecked Sendable {
         }
         guard bound else { throw FixtureError("bind: \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 
     /// Every process below `root`, from /proc's parent links.
