@@ -47,6 +47,10 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         public var uploadBufferSize: Int
         /// Upload rate cap in bytes per second (libcurl's CURLOPT_MAX_SEND_SPEED_LARGE).
         public var bandwidthLimit: Int64?
+        /// An add-only account (`internal-sftp -P remove,posix-rename,…`): every attempt writes
+        /// a fresh `.partial` name (the server refuses to reopen a file), nothing is ever
+        /// deleted or renamed over, and `delete` refuses. Another host prunes.
+        public var appendOnly = false
 
         public init(
             name: String, url: String, identityFile: String, knownHosts: String? = nil,
@@ -190,12 +194,13 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw localError("stat", localPath) }
         let total = Int64(info.st_size)
-        let partial = name + partialSuffix
+        let partial = partialName(for: name)
         return try locked { easy in
             if try remoteSize(easy, name) != nil { throw StorageError.alreadyExists(location: location, name: name) }
             // A .partial no larger than the file is an interrupted upload of it (names are
             // unique per snapshot): continue it. A larger one is not ours to trust: restart.
-            let existing = try remoteSize(easy, partial)
+            // (An add-only account's partial names are fresh: there is nothing to continue.)
+            let existing = options.appendOnly ? nil : try remoteSize(easy, partial)
             let resumeFrom = existing.map { $0 <= total ? $0 : 0 } ?? 0
             if existing != total {
                 var position: Int64 = 0
@@ -263,6 +268,9 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
 
     public func delete(_ name: String) throws {
         try validateStoredName(name)
+        guard !options.appendOnly else {
+            throw StorageError.configuration(location: location, detail: "append_only: this host never deletes \(printable(name)) (another host prunes this remote)")
+        }
         try locked { easy in try deleteLocked(easy, name) }
     }
 
@@ -276,6 +284,14 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                 easy, url: endpoint.folderURL(""), operation: "connect", name: "", metadata: true, fresh: true
             ) { easy, _ in
                 try easy.set(.noBody(true))
+            }
+            if options.appendOnly {
+                // An add-only account may not delete a probe: reading the folder proves the
+                // login, the host key and the path; uploads prove the rest.
+                _ = try entriesLocked(easy, "")
+                return ConnectionInfo(
+                    host: endpoint.display, hostKeyType: transfer.hostKey?.displayType, hostKeyBase64: transfer.hostKey?.base64,
+                    pinnedSHA256: pinnedSHA256, folder: endpoint.path(""))
             }
             let probe = ".respaldo-check-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
             let bytes = Array("respaldo write check\n".utf8)
@@ -300,6 +316,12 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
 
     public func cancel() { cancelFlag.set() }
 
+    /// `<name>.partial`, or on an add-only account `<name>.<random>.partial`: that server
+    /// refuses to reopen a file, so each attempt needs a name of its own.
+    private func partialName(for name: String) -> String {
+        options.appendOnly ? "\(name).\(String(UInt64.random(in: 0...UInt64.max), radix: 16))\(partialSuffix)" : name + partialSuffix
+    }
+
     /// The size-scaled deadline of one transfer (see `TransferPace`).
     private func pace() -> TransferPace {
         TransferPace(grace: Double(options.connectTimeout + options.lowSpeedTime), minimumRate: Double(options.minimumRate))
@@ -313,7 +335,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         _ easy: CurlEasy, _ name: String, expectedSize: Int64?,
         reader: (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws {
-        let partial = name + partialSuffix
+        let partial = partialName(for: name)
         var sent: Int64 = 0
         var started = false
         // Only a known-size source is paced: a streamed one (the dump itself) sets its own pace.
@@ -336,7 +358,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         } catch {
             // libcurl creates the remote file just before the first read: a failure before that
             // (connect, host key, authentication, folder creation) left nothing to remove.
-            if started { removeQuietly(easy, partial) }
+            if started && !options.appendOnly { removeQuietly(easy, partial) }
             throw error
         }
     }

@@ -34,7 +34,11 @@ struct CheckConfig: ParsableCommand {
         for remote in config.remotes {
             do {
                 let check = try RemoteStores(config: config, logger: logger).check(remote)
-                emit("remote \(remote.name): ok: \(check.host), host key \(check.hostKey), folder \(check.folder) writable")
+                if remote.s3 != nil {
+                    emit("remote \(remote.name): ok: \(check.host), bucket \(check.folder): \(check.hostKey)")
+                } else {
+                    emit("remote \(remote.name): ok: \(check.host), host key \(check.hostKey), folder \(check.folder) \(remote.appendOnly ? "readable (append-only: not written)" : "writable")")
+                }
             } catch {
                 emit("remote \(remote.name): FAILED: \(error)")
                 unreachable.append(remote.name)

@@ -46,7 +46,7 @@ public struct BackupJob {
         var failures: [RespaldoError] = []
         if let signer = try config.signing.map(ManifestSigner.load) {
             do {
-                try InventoryPublisher(signer: signer, stateDir: config.stateDir, logger: logger).publish(job: job.name, at: LocalStore(root: config.localDir))
+                try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job.name, at: LocalStore(root: config.localDir))
             } catch {
                 failures.append(.failed("signed inventory of \(job.name) in local failed: \(error)"))
             }
@@ -74,6 +74,10 @@ public struct BackupJob {
         // The new snapshot is safe everywhere; a failing prune is reported, never fatal to it.
         let prune = PruneJob(config: config, logger: logger)
         for store in [LocalStore(root: config.localDir) as any Store] + remotes {
+            if let skipped = prune.skipReason(store.location) {
+                logger.info("prune of \(job.name) at \(store.location) skipped: \(skipped)")
+                continue
+            }
             do {
                 // A remote `.partial` that a pending upload will resume is not stale.
                 let resumable = store is LocalStore ? [] : Set(PendingUploads(stateDir: config.stateDir).ids(remote: store.location, job: job.name))

@@ -11,6 +11,11 @@ public struct PruneJob {
         public var decisions: [Retention.Decision]
         /// Stale `.partial` files removed (or that would be, in a dry run).
         public var stalePartials: [String]
+        /// Removals refused by an Object Lock still in force, with the time it ends: not a
+        /// failure, a later prune removes them.
+        public var locked: [(id: String, until: Date)] = []
+        /// Why this location was not pruned (an append-only remote), when it was not.
+        public var skipped: String?
     }
 
     public let config: Config
@@ -21,21 +26,37 @@ public struct PruneJob {
         self.logger = logger
     }
 
-    /// Prunes `job` in the local folder and then on each of its remotes.
-    public func runEverywhere(job: JobConfig, dryRun: Bool) throws -> [Report] {
-        var reports = [try run(job: job, store: Repository.local(config).store, dryRun: dryRun)]
-        for target in try RemoteStores(config: config, logger: logger).stores(for: job) {
+    /// Prunes `job` in the local folder and then on each of its remotes; with `onlyRemote`,
+    /// that remote alone (an admin host pruning an add-only remote with its own key).
+    public func runEverywhere(job: JobConfig, dryRun: Bool, onlyRemote: String? = nil) throws -> [Report] {
+        var reports: [Report] = []
+        if onlyRemote == nil { reports.append(try run(job: job, store: Repository.local(config).store, dryRun: dryRun)) }
+        let stores = RemoteStores(config: config, logger: logger)
+        let names = onlyRemote.map { [$0] } ?? job.remotes
+        for name in names {
+            if let skipped = skipReason(name) {
+                logger.info("prune of \(job.name) at \(name) skipped: \(skipped)")
+                reports.append(Report(location: name, decisions: [], stalePartials: [], skipped: skipped))
+                continue
+            }
+            let target = try stores.store(named: name)
             let pending = Set(PendingUploads(stateDir: config.stateDir).ids(remote: target.location, job: job.name))
             reports.append(try run(job: job, store: target, dryRun: dryRun, resumable: pending))
         }
         return reports
     }
 
+    /// Why this host does not prune remote `name`, or nil when it does.
+    func skipReason(_ name: String) -> String? {
+        guard config.remote(named: name)?.appendOnly == true else { return nil }
+        return "append_only: this host never deletes there; prune it from a host with its own key (respaldo prune --remote \(name))"
+    }
+
     /// Runs under the job's lock (the caller holds it), so no backup of this job is writing a
     /// `.partial` right now: any there is stale, except a remote one that a pending upload
     /// will resume.
     public func run(job: JobConfig, store: any Store, dryRun: Bool, resumable: Set<String> = []) throws -> Report {
-        let snapshots = try Catalog.snapshots(in: store, job: job.name)
+        let snapshots = try countedSnapshots(job: job, in: store)
         let zone = TimeZone(identifier: job.timezone ?? config.timezone) ?? .current
         let decisions = Retention.decide(
             snapshots.compactMap { snapshot in SnapshotID(snapshot.id).map { (snapshot.id, $0.time) } },
@@ -46,15 +67,25 @@ public struct PruneJob {
         if !dryRun, let signer = try config.signing.map(ManifestSigner.load) {
             // The inventory goes first, without what is about to go: a verifier running during
             // the deletions must not find a listed snapshot missing.
-            try InventoryPublisher(signer: signer, stateDir: config.stateDir, logger: logger).publish(job: job.name, at: store, excluding: removals)
+            try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job.name, at: store, excluding: removals)
+        }
+        var locked: [(id: String, until: Date)] = []
+        if !dryRun, let locking = store as? any ObjectLocking, let policy = locking.lockPolicy {
+            try extendLocks(of: snapshots.filter { !removals.contains($0.id) }, in: locking, days: policy.days)
         }
         for decision in decisions where !decision.keep {
             guard let snapshot = byID[decision.id] else { continue }
             if dryRun { continue }
             do {
+                // Manifest first: a snapshot half-deleted is an orphan artifact, never a
+                // manifest pointing at nothing. A lock refuses the manifest before anything.
                 try store.delete(ManifestFiles.manifestName(snapshot.id, job: job.name))
                 try store.delete(ManifestFiles.signatureName(snapshot.id, job: job.name))
                 try store.delete(snapshot.artifactPath)
+            } catch StorageError.locked(_, _, let until) {
+                logger.info("prune \(snapshot.id) (\(store.location)): locked until \(rfc3339(until)); a later prune removes it")
+                locked.append((snapshot.id, until))
+                continue
             } catch {
                 Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, error: error, logger: logger)
                 throw error
@@ -75,6 +106,30 @@ public struct PruneJob {
         if !dryRun && !(store is LocalStore) {
             SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: decisions.filter(\.keep).count)
         }
-        return Report(location: store.location, decisions: decisions, stalePartials: stale)
+        return Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked)
+    }
+
+    /// The snapshots retention counts: with `[trust]`, only those the backup server signed, so
+    /// that forged "newer" snapshots can never push genuine ones out of the policy.
+    private func countedSnapshots(job: JobConfig, in store: any Store) throws -> [Snapshot] {
+        guard let trust = try TrustPolicy.load(config) else { return try Catalog.snapshots(in: store, job: job.name) }
+        let result = try TrustedCatalog(policy: trust, now: Date()).audit(job: job, in: store)
+        for problem in result.problems { logger.warning("prune: \(problem); not counted, not deleted") }
+        return result.snapshots
+    }
+
+    /// Keeps every object of each kept snapshot locked for `days` from now (never shortened).
+    private func extendLocks(of kept: [Snapshot], in store: any ObjectLocking, days: Int) throws {
+        let until = Date().addingTimeInterval(Double(days) * 86400)
+        for snapshot in kept {
+            let job = snapshot.manifest.job
+            for name in [snapshot.artifactPath, ManifestFiles.signatureName(snapshot.id, job: job), ManifestFiles.manifestName(snapshot.id, job: job)] {
+                do {
+                    try store.extendRetention(of: name, until: until)
+                } catch StorageError.notFound {
+                    continue  // an unsigned snapshot has no signature to lock
+                }
+            }
+        }
     }
 }

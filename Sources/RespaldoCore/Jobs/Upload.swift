@@ -167,7 +167,7 @@ public struct UploadJob {
 
     func publishInventory(job: String, at remote: any Store) throws {
         guard let signer = try config.signing.map(ManifestSigner.load) else { return }
-        try InventoryPublisher(signer: signer, stateDir: config.stateDir, logger: logger).publish(job: job, at: remote)
+        try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job, at: remote)
     }
 
     /// Why the remote's copy of `snapshot` is not the local one, or nil when it is: the

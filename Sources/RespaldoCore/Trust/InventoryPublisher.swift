@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SSHSig
 import Storage
 
 /// Writes a job's signed inventory at one location, after an upload or a prune there.
@@ -11,6 +12,16 @@ struct InventoryPublisher {
     let signer: ManifestSigner
     let stateDir: String
     let logger: Logger
+    /// `[trust]`'s signers: an admin host that prunes an add-only remote with a key of its
+    /// own vouches for the backup server's manifests too.
+    var trusted: AllowedSigners? = nil
+
+    init(config: Config, signer: ManifestSigner, logger: Logger) throws {
+        self.signer = signer
+        stateDir = config.stateDir
+        self.logger = logger
+        trusted = try TrustPolicy.load(config)?.signers
+    }
 
     /// Publishes the inventory of `job` at `store`, leaving out `excluding` (snapshots about to
     /// be deleted: the new inventory must not list them, or a verifier running between the
@@ -25,8 +36,9 @@ struct InventoryPublisher {
                   let bytes = try? store.read(object.name, limit: Manifest.maxBytes),
                   let signature = try? store.read(object.name + ManifestSigner.signatureSuffix, limit: ManifestSigner.maxSignatureBytes),
                   signer.signedByUs(bytes, signature: signature, namespace: SignatureNamespace.manifest)
+                    || trusted.map({ signedBy($0, bytes, signature) }) == true
             else {
-                logger.warning("inventory of \(job) at \(store.location): \(object.name) is not signed by this server's key; not listed")
+                logger.warning("inventory of \(job) at \(store.location): \(escaped(object.name)) is not signed by this host's key or a trusted one; not listed")
                 continue
             }
             entries.append(.init(id: id, manifestSHA256: sha256Hex(bytes)))
@@ -49,6 +61,11 @@ struct InventoryPublisher {
         }
         logger.debug("inventory \(sequence) of \(job) at \(store.location): \(entries.count) snapshots")
         return inventory
+    }
+
+    private func signedBy(_ signers: AllowedSigners, _ bytes: [UInt8], _ signature: [UInt8]) -> Bool {
+        (try? SSHSignature.verify(armored: String(decoding: signature, as: UTF8.self), message: bytes,
+                                  namespace: SignatureNamespace.manifest, signers: signers)) != nil
     }
 
     /// The highest inventory sequence this server wrote for `job` anywhere: a location that lost
