@@ -28,7 +28,18 @@ public final class SSHServer: @unchecked Sendable {
     private var pid: pid_t?
     private let log: String
 
-    public init() throws {
+    /// The add-only account of the README's recipe, when asked for: a real unprivileged user
+    /// (created once, `respaldo-addonly`) whose sessions are forced into
+    /// `internal-sftp -u 0222 -P remove,…`, its key, and its folder under `remoteRoot`.
+    public private(set) var addOnly: (user: String, key: String, folder: String)?
+    public static let addOnlyUser = "respaldo-addonly"
+    public static let addOnlyRestrictions = "remove,rmdir,posix-rename,setstat,fsetstat,lsetstat,symlink,hardlink,copy-data"
+
+    public convenience init() throws {
+        try self.init(addOnlyAccount: false)
+    }
+
+    public init(addOnlyAccount: Bool) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.sshd) else {
             throw FixtureError("\(Self.sshd) is missing: install openssh-server (apt-get install openssh-server)")
         }
@@ -47,7 +58,42 @@ public final class SSHServer: @unchecked Sendable {
         }
         clientKey = directory + "/client"
         strangerKey = directory + "/stranger"
-        try FileManager.default.copyItem(atPath: directory + "/client.pub", toPath: directory + "/authorized_keys")
+        try FileManager.default.copyItem(atPath: directory + "/client.pub", toPath: directory + "/authorized_keys.\(user)")
+        var allowed = user
+        var match = ""
+        if addOnlyAccount {
+            let name = Self.addOnlyUser
+            if getpwnam(name) == nil {
+                _ = try Self.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name])
+            }
+            // useradd leaves the password field "!" (locked), which sshd without PAM refuses
+            // even for key logins; "*" is no password, not a locked account.
+            _ = try Self.run("/usr/sbin/usermod", ["-p", "*", name])
+            guard let entry = getpwnam(name) else { throw FixtureError("user \(name) could not be created") }
+            let (uid, gid) = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+            try Self.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "addonly", "-f", directory + "/addonly"])
+            // sshd reads a user's authorized keys as that user; the folders on the way need x.
+            try FileManager.default.copyItem(atPath: directory + "/addonly.pub", toPath: directory + "/authorized_keys.\(name)")
+            chown(directory + "/authorized_keys.\(name)", uid, gid)
+            chmod(directory, 0o711)
+            chmod(remoteRoot, 0o711)
+            // The recipe creates the job folders in advance: folders made over SFTP under
+            // `-u 0222` come out unusable.
+            let folder = remoteRoot + "/addonly"
+            for path in [folder, folder + "/db", folder + "/web"] {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+                chown(path, uid, gid)
+            }
+            addOnly = (name, directory + "/addonly", folder)
+            allowed += " " + name
+            match = """
+                Match User \(name)
+                    ForceCommand internal-sftp -u 0222 -P \(Self.addOnlyRestrictions)
+                    AllowTcpForwarding no
+                    X11Forwarding no
+
+                """
+        }
 
         let (folder, port) = (directory, port)
         func knownHostsLine(_ pub: String) throws -> String {
@@ -69,7 +115,7 @@ public final class SSHServer: @unchecked Sendable {
             ListenAddress 127.0.0.1
             Port \(port)
             HostKey \(directory)/host
-            AuthorizedKeysFile \(directory)/authorized_keys
+            AuthorizedKeysFile \(directory)/authorized_keys.%u
             PasswordAuthentication no
             KbdInteractiveAuthentication no
             PubkeyAuthentication yes
@@ -77,9 +123,9 @@ public final class SSHServer: @unchecked Sendable {
             StrictModes no
             PidFile \(directory)/sshd.pid
             Subsystem sftp internal-sftp
-            AllowUsers \(user)
+            AllowUsers \(allowed)
             PermitRootLogin prohibit-password
-
+            \(match)
             """
         try config.write(toFile: directory + "/sshd_config", atomically: true, encoding: .utf8)
         // sshd's privilege separation folder.
@@ -92,6 +138,9 @@ public final class SSHServer: @unchecked Sendable {
 
     /// The store URL of the remote root.
     public var url: String { "sftp://\(user)@127.0.0.1:\(port)\(remoteRoot)" }
+
+    /// The add-only account's store URL (its folder under the remote root).
+    public var addOnlyURL: String? { addOnly.map { "sftp://\($0.user)@127.0.0.1:\(port)\($0.folder)" } }
 
     /// Starts sshd (again: same port and keys) and waits until it accepts connections.
     ///
