@@ -119,8 +119,9 @@ func errnoText(_ code: Int32) -> String {
     String(cString: strerror(code))
 }
 
-/// A name a peer chose, safe for a terminal: control characters become `\u{…}`.
-func printable(_ name: String) -> String {
+/// A name a peer chose, safe for a terminal: control characters become `\u{…}`, and at most
+/// 300 characters are kept.
+public func printable(_ name: String) -> String {
     var out = ""
     for scalar in name.unicodeScalars.prefix(300) {
         if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {

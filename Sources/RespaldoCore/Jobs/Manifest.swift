@@ -85,9 +85,7 @@ public struct Manifest: Codable, Sendable, Equatable {
     static func fileName(for id: String) -> String { "\(id).manifest.json" }
 
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self)) + [10]
+        try publishedJSON(self)
     }
 
     static func decode(_ bytes: [UInt8], name: String) throws -> Manifest {
@@ -111,6 +109,14 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         return manifest
     }
+}
+
+/// The bytes respaldo publishes (and signs) for a JSON file: sorted keys, pretty-printed, one
+/// trailing newline, so the same value always gives the same bytes.
+func publishedJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return Array(try encoder.encode(value)) + [10]
 }
 
 /// What a manifest records of an age recipient: `SHA256:` and the unpadded base64 of the

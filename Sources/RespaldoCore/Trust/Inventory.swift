@@ -37,9 +37,7 @@ public struct Inventory: Codable, Sendable, Equatable {
     }
 
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self)) + [10]
+        try publishedJSON(self)
     }
 
     static func decode(_ bytes: [UInt8]) -> Inventory? {

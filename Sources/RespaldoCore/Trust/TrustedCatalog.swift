@@ -204,15 +204,7 @@ struct TrustedCatalog {
     }
 }
 
-/// A name or id from a peer, safe to print: control characters become `\u{…}` escapes.
+/// A name or id from a peer, safe to print (Storage's `printable`).
 func escaped(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars.prefix(300) {
-        if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
-            out += "\\u{\(String(scalar.value, radix: 16))}"
-        } else {
-            out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
+    printable(text)
 }
