@@ -1,8 +1,4 @@
 import Foundation
-import TestFixtures
-import Logging
-import Synchronization
-import XCTest
 
 #if canImport(Glibc)
 import Glibc
@@ -11,17 +7,17 @@ import Glibc
 /// A Python server script run for one test: started with posix_spawn, ready once it wrote its
 /// port to a file, killed by PID. It appends one JSON object per line to a record file for
 /// each thing it saw, which the test reads back.
-final class RecordingServer: @unchecked Sendable {
+public final class RecordingServer: @unchecked Sendable {
     /// Debian's interpreter, where python3-aiosmtpd is installed (not a pyenv or venv one).
-    static let python = "/usr/bin/python3"
+    public static let python = "/usr/bin/python3"
 
-    let directory: String
-    let port: Int
+    public let directory: String
+    public let port: Int
     private let record: String
     private var pid: pid_t?
 
     /// Runs `script` with `arguments` after the record and port file paths; waits up to 10 s.
-    init(script: String, name: String, arguments: [String] = [], directory: String) throws {
+    public init(script: String, name: String, arguments: [String] = [], directory: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             throw FixtureError("\(Self.python) is missing: run scripts/install-deps.sh")
         }
@@ -72,7 +68,7 @@ final class RecordingServer: @unchecked Sendable {
     deinit { stop() }
 
     /// Kills the server (SIGKILL, by PID) and reaps it.
-    func stop() {
+    public func stop() {
         guard let pid else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -81,7 +77,7 @@ final class RecordingServer: @unchecked Sendable {
     }
 
     /// Every record so far.
-    func entries() throws -> [[String: Any]] {
+    public func entries() throws -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: record, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map { line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -99,7 +95,7 @@ final class RecordingServer: @unchecked Sendable {
 extension RecordingServer {
     /// An HTTP/1.1 server on 127.0.0.1 that records method, path, headers and body of every
     /// request, then answers 200; `/status/N...` answers N, `/stall...` never answers (for 60 s).
-    static func http(directory: String) throws -> RecordingServer {
+    public static func http(directory: String) throws -> RecordingServer {
         try RecordingServer(script: httpScript, name: "http-recorder", directory: directory)
     }
 
@@ -107,12 +103,12 @@ extension RecordingServer {
     /// each AUTH (with whether the connection was encrypted) and each message.
     /// - mode: "starttls" (STARTTLS offered and required), "implicit" (TLS from the first
     ///   byte, for smtps://) or "plain" (no TLS at all, AUTH accepted in clear text).
-    static func smtp(directory: String, mode: String, certificate: String, key: String, user: String, password: String) throws -> RecordingServer {
+    public static func smtp(directory: String, mode: String, certificate: String, key: String, user: String, password: String) throws -> RecordingServer {
         try RecordingServer(
             script: smtpScript, name: "smtp-recorder-\(mode)", arguments: [mode, certificate, key, user, password], directory: directory)
     }
 
-    static let httpScript = #"""
+    public static let httpScript = #"""
         import http.server, json, os, sys, threading, time
         record, port_file = sys.argv[1], sys.argv[2]
         lock = threading.Lock()
@@ -150,7 +146,7 @@ extension RecordingServer {
         server.serve_forever()
         """#
 
-    static let smtpScript = #"""
+    public static let smtpScript = #"""
         import json, os, socket, ssl, sys, threading, time
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -205,32 +201,3 @@ extension RecordingServer {
             time.sleep(3600)
         """#
 }
-
-/// Log lines kept in memory, to check what alerts log (and what they must not).
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-
-    func logger() -> Logger {
-        Logger(label: "alerts-test") { _ in CaptureHandler(capture: self) }
-    }
-
-    struct CaptureHandler: LogHandler {
-        let capture: LogCapture
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            capture.append("\(event.level): \(event.message)")
-        }
-    }
-}
-
