@@ -113,7 +113,8 @@ public struct UploadJob {
             logger.error("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
             failures.append("inventory")
         }
-        SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count)
+        SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count,
+                              newest: present.union(uploaded).max())
         if !failures.isEmpty {
             throw RespaldoError.failed("\(failures.count) upload\(failures.count == 1 ? "" : "s") to \(remote.location) failed: \(failures.joined(separator: ", "))")
         }
