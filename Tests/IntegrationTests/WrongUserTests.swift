@@ -58,4 +58,39 @@ final class WrongUserTests: XCTestCase {
         XCTAssertTrue(service.stderrText.contains("sudo -u root respaldo backup"), service.summary)
         XCTAssertEqual(Files.tree(ws.localDir), [])
     }
+
+    func testARunThatCannotBeRecordedFailsAndStatusAndMetricsShowTheOtherJobs() throws {
+        try XCTSkipUnless(Tools.isRoot, "needs root to run as nobody")
+        let ws = try Workspace.make(for: self, "unrecorded")
+        let metrics = ws.path("metrics/respaldo.prom")
+        try FileManager.default.createDirectory(atPath: ws.path("metrics"), withIntermediateDirectories: false)
+        try twoJobs(ws, metrics: metrics)
+        try chownTree(ws.root, Self.nobody, Self.nogroup)
+        try requireExit(try asNobody(ws, "backup", "crm"), 0, "the service user's backup of crm")
+        try requireExit(try asNobody(ws, "backup", "web"), 0, "the service user's backup of web")
+
+        // What an older root run left behind: crm's run state, root's and private.
+        let record = ws.stateDir + "/runs/crm.json"
+        XCTAssertEqual(chown(record, 0, 0), 0)
+        XCTAssertEqual(chmod(record, 0o600), 0)
+
+        let backup = try asNobody(ws, "backup", "crm")
+        assertExit(backup, 1, "a run that cannot be recorded fails")
+        XCTAssertEqual(backup.stdoutLines.count, 1, "the snapshot was made and its id printed: \(backup.summary)")
+        XCTAssertTrue(backup.stderrText.contains("cannot record"), backup.summary)
+        XCTAssertTrue(backup.stderrText.contains(record), "the message names the file: \(backup.summary)")
+
+        let status = try asNobody(ws, "status")
+        assertExit(status, 1, "status says one job's record is unreadable")
+        XCTAssertTrue(status.output.contains("crm") && status.output.contains("unreadable"), status.summary)
+        XCTAssertTrue(status.output.contains(record), status.summary)
+        let web = status.stdoutText.components(separatedBy: "\nweb").last ?? ""
+        XCTAssertTrue(web.contains("last run:") && web.contains("ok"), "web is still shown: \(status.summary)")
+
+        let prom = try String(contentsOfFile: metrics, encoding: .utf8)
+        XCTAssertTrue(prom.contains("respaldo_state_unreadable{job=\"crm\"} 1"), prom)
+        XCTAssertTrue(prom.contains("respaldo_state_unreadable{job=\"web\"} 0"), prom)
+        XCTAssertFalse(prom.contains("respaldo_last_success_timestamp_seconds{job=\"crm\"}"), "crm's run series are skipped, not zeroed: \(prom)")
+        XCTAssertTrue(prom.contains("respaldo_last_run_success{job=\"web\"} 1"), prom)
+    }
 }
