@@ -155,6 +155,22 @@ final class StatusTests: XCTestCase {
         XCTAssertTrue(after.hasPrefix("respaldo OK"), after)
     }
 
+    /// An append-only remote is never pruned (nor listed) after a backup: its newest snapshot
+    /// is still known from the upload itself, so it is neither "never uploaded" nor stale.
+    func testAnAppendOnlyRemoteKnowsItsNewestSnapshot() throws {
+        let setup = try RemoteSetup.make(for: self, "status-addonly")
+        let ws = setup.ws
+        let original = ws.path("original.bin")
+        try makeSampleFile(original, randomBytes: 10_000, lines: 1_000)
+        try setup.writeConfig(remotes: [setup.remote("geo") + "append_only = true\n"], jobRemotes: ["geo"], source: original)
+        let id = try ws.backup("db")
+        let check = try ws.respaldo("status", "--check")
+        assertExit(check, 0, "the upload made it, the remote is not pruned")
+        let text = try ws.respaldo("status").stdoutText
+        let geo = try XCTUnwrap(text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("geo:") }, text)
+        XCTAssertTrue(geo.contains("newest \(id)") && geo.contains("last upload ok"), "\(geo)")
+    }
+
     /// The daemon writes `<state_dir>/daemon.json` (pid, start, heartbeat); status checks that
     /// pid is alive and is respaldo, and `--check` fails when a scheduled host has no daemon.
     func testDaemonLivenessIsShownAndChecked() throws {

@@ -8,11 +8,12 @@ import Foundation
 public enum SnapshotCounts {
     /// One remote, as last seen.
     public struct Entry: Codable, Sendable, Equatable {
-        public var snapshots: Int
+        /// Nil when only uploads were noted since the remote was never listed.
+        public var snapshots: Int?
         public var newest: String?
         public var recordedAt: Date?
 
-        public init(snapshots: Int, newest: String? = nil, recordedAt: Date? = nil) {
+        public init(snapshots: Int?, newest: String? = nil, recordedAt: Date? = nil) {
             self.snapshots = snapshots
             self.newest = newest
             self.recordedAt = recordedAt
@@ -29,7 +30,7 @@ public enum SnapshotCounts {
     /// The recorded counts; empty when none were recorded or the file is unreadable (the
     /// counts are informational: a lost file only hides a number until the next upload).
     public static func load(stateDir: String, job: String) -> [String: Int] {
-        entries(stateDir: stateDir, job: job).mapValues(\.snapshots)
+        entries(stateDir: stateDir, job: job).compactMapValues(\.snapshots)
     }
 
     /// The recorded entries, by remote.
@@ -42,8 +43,21 @@ public enum SnapshotCounts {
 
     /// Records that `location` holds `count` snapshots of `job`, the newest being `newest`.
     static func record(stateDir: String, job: String, location: String, count: Int, newest: String?, at time: Date = Date()) {
+        save(Entry(snapshots: count, newest: newest, recordedAt: time), stateDir: stateDir, job: job, location: location)
+    }
+
+    /// Records one snapshot uploaded to `location` without listing it: the newest one there
+    /// now, and one more than the count last recorded (unknown stays unknown). A backup's own
+    /// upload goes this way; an append-only remote is never pruned, so nothing else would.
+    static func noteUploaded(_ id: String, stateDir: String, job: String, location: String, at time: Date = Date()) {
+        let old = entries(stateDir: stateDir, job: job)[location]
+        let newest = [old?.newest, id].compactMap { $0 }.max()
+        save(Entry(snapshots: old?.snapshots.map { $0 + 1 }, newest: newest, recordedAt: time), stateDir: stateDir, job: job, location: location)
+    }
+
+    private static func save(_ entry: Entry, stateDir: String, job: String, location: String) {
         var entries = entries(stateDir: stateDir, job: job)
-        entries[location] = Entry(snapshots: count, newest: newest, recordedAt: time)
+        entries[location] = entry
         let file = path(stateDir: stateDir, job: job)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

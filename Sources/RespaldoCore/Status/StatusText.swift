@@ -76,7 +76,10 @@ extension StatusReport {
         case let (count?, newest?) where count > 0:
             let age = location.newestAt.map { " (\(Freshness.describe(now.timeIntervalSince($0))) old)" } ?? ""
             parts.append("\(count) snapshot\(count == 1 ? "" : "s"), newest \(newest)\(age)")
-        case (nil, _) where location.name != "local":
+        case let (nil, newest?):
+            let age = location.newestAt.map { " (\(Freshness.describe(now.timeIntervalSince($0))) old)" } ?? ""
+            parts.append("newest \(newest)\(age), count not listed yet")
+        case (nil, nil) where location.name != "local":
             parts.append("no snapshot recorded")
         default:
             parts.append("no snapshot")
