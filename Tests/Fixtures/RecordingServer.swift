@@ -29,26 +29,15 @@ public final class RecordingServer: @unchecked Sendable {
         let log = directory + "/\(name).log"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([Self.python, "-u", scriptPath, record, portFile] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, Self.python, &actions, nil, argv, environ)
-        guard status == 0 else { throw FixtureError("posix_spawn \(Self.python): \(String(cString: strerror(status)))") }
+        let child = try Spawn.start([Self.python, "-u", scriptPath, record, portFile] + arguments, log: log)
         pid = child
 
         let deadline = Date().addingTimeInterval(10)
         var found: Int?
         while Date() < deadline {
-            var exitStatus: Int32 = 0
-            if waitpid(child, &exitStatus, WNOHANG) == child {
+            if Spawn.exited(child) {
                 pid = nil
-                throw FixtureError("\(name) server exited (status \(exitStatus)): \(Self.text(log))")
+                throw FixtureError("\(name) server exited: \(Self.text(log))")
             }
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let number = Int(text) {
                 found = number
@@ -57,8 +46,7 @@ public final class RecordingServer: @unchecked Sendable {
             usleep(20_000)
         }
         guard let found else {
-            kill(child, SIGKILL)
-            waitpid(child, nil, 0)
+            Spawn.kill(child)
             pid = nil
             throw FixtureError("\(name) server did not start within 10 s: \(Self.text(log))")
         }
@@ -70,9 +58,7 @@ public final class RecordingServer: @unchecked Sendable {
     /// Kills the server (SIGKILL, by PID) and reaps it.
     public func stop() {
         guard let pid else { return }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        Spawn.kill(pid)
         self.pid = nil
     }
 
