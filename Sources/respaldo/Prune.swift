@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import RespaldoCore
 
@@ -19,10 +20,27 @@ struct Prune: ParsableCommand {
     func run() throws {
         let config = try global.loadConfig()
         let jobs = try config.jobs(named: job)
+        let alerter = dryRun ? nil : config.notify.map { Alerter(config: $0, logger: logger) }
+        defer { _ = alerter?.waitForOutstanding(timeout: 30) }
+        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
         for job in jobs {
             let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
             defer { withExtendedLifetime(lock) {} }
-            for report in try PruneJob(config: config, logger: logger).runEverywhere(job: job, dryRun: dryRun, onlyRemote: remote) {
+            let started = Date()
+            let reports: [PruneJob.Report]
+            do {
+                reports = try PruneJob(config: config, logger: logger).runEverywhere(job: job, dryRun: dryRun, onlyRemote: remote)
+            } catch {
+                // A dry run changed nothing; a usage error did not prune at all.
+                if !dryRun && exitStatus(for: error) == 1 {
+                    reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: Date(), success: false, error: "\(error)", result: .failure), location: remote)])
+                }
+                throw error
+            }
+            if !dryRun {
+                reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: Date(), success: true, result: .success), location: remote)])
+            }
+            for report in reports {
                 if let skipped = report.skipped {
                     emit("\(report.location)  skipped  (\(skipped))")
                     continue

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import RespaldoCore
 
@@ -25,20 +26,31 @@ struct Upload: ParsableCommand {
             throw RespaldoError.usage("no remote named \"\(remote)\" in \(config.path)")
         }
         let stores = RemoteStores(config: config, logger: logger)
+        let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
+        defer { _ = alerter?.waitForOutstanding(timeout: 30) }
+        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
         var failures: [String] = []
+        var unrecorded: [RespaldoError] = []
         var pairs = 0
         for job in jobs {
             let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
             defer { withExtendedLifetime(lock) {} }
             for name in job.remotes where remote == nil || remote == name {
                 pairs += 1
+                let started = Date()
+                var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
                 do {
                     let uploaded = try UploadJob(config: config, logger: logger).uploadMissing(job: job, to: try stores.store(named: name))
                     emit("\(job.name) → \(name): \(uploaded.isEmpty ? "up to date" : "uploaded \(uploaded.joined(separator: ", "))")")
+                    record.snapshot = uploaded.last
                 } catch {
+                    guard exitStatus(for: error) == 1 else { throw error }
                     logger.error("\(job.name) → \(name): \(error)")
                     failures.append("\(job.name) → \(name)")
+                    (record.success, record.result, record.error) = (false, .failure, "\(error)")
                 }
+                record.finishedAt = Date()
+                if let failure = reporter.report(job: job.name, [.upload(record, remote: name)]) { unrecorded.append(failure) }
             }
         }
         if pairs == 0 {
@@ -47,5 +59,6 @@ struct Upload: ParsableCommand {
         if !failures.isEmpty {
             throw RespaldoError.failed("uploads failed for \(failures.joined(separator: ", ")); the snapshots stay pending")
         }
+        if let first = unrecorded.first { throw first }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import RespaldoCore
 
@@ -42,6 +43,7 @@ struct Verify: ParsableCommand {
         let identities = try Keys.identities(identityFile: identity, config: config)
         var verifier = VerifyJob(logger: logger)
         verifier.showProgress = ProgressMeter.isWanted && !json
+        let started = Date()
 
         var reports: [VerifyReport] = []
         let snapshots: [Snapshot]
@@ -73,6 +75,7 @@ struct Verify: ParsableCommand {
             Audit.record(config, .verify, job: snapshot.manifest.job, snapshot: snapshot.id, target: repository.store.location,
                          error: report.ok ? nil : RespaldoError.failed(report.problems.joined(separator: "; ")), logger: logger)
         }
+        let unrecorded = record(reports, config: config, location: repository.store.location, started: started)
         if json {
             try printJSON(reports)
         } else {
@@ -85,5 +88,25 @@ struct Verify: ParsableCommand {
         if !failed.isEmpty {
             throw RespaldoError.failed("verify found problems in \(failed.count) of \(reports.count) snapshots: \(failed.map(\.id).joined(separator: ", "))")
         }
+        if let first = unrecorded.first { throw first }
+    }
+
+    /// One verify record per job at this location (status, metrics, alerts of kind verify);
+    /// returns the records that could not be written.
+    private func record(_ reports: [VerifyReport], config: Config, location: String, started: Date) -> [RespaldoError] {
+        let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
+        defer { _ = alerter?.waitForOutstanding(timeout: 30) }
+        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
+        let byJob = Dictionary(grouping: reports) { SnapshotID($0.id)?.job ?? $0.id }
+        var unrecorded: [RespaldoError] = []
+        for (job, reports) in byJob.sorted(by: { $0.key < $1.key }) where config.job(named: job) != nil {
+            let failed = reports.filter { !$0.ok }
+            let record = RunRecord(
+                startedAt: started, finishedAt: Date(), success: failed.isEmpty, snapshot: reports.last?.id,
+                error: failed.isEmpty ? nil : failed.map { "\($0.id): \($0.problems.joined(separator: "; "))" }.joined(separator: "\n"),
+                result: failed.isEmpty ? .success : .failure)
+            if let failure = reporter.report(job: job, [.verify(record, location: location)]) { unrecorded.append(failure) }
+        }
+        return unrecorded
     }
 }

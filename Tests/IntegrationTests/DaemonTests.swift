@@ -82,15 +82,20 @@ final class DaemonTests: XCTestCase {
         }
         XCTAssertTrue(promText.contains("respaldo_last_run_success{job=\"quick\"} 1"), promText)
         XCTAssertTrue(promText.contains("respaldo_snapshots{job=\"quick\",location=\"local\"} 1"), promText)
+        // The daemon's own heartbeat, for the "dead daemon" alert.
+        XCTAssertTrue(matches(promText, #"respaldo_daemon_heartbeat_timestamp_seconds [1-9][0-9.]*\n"#), promText)
         let promtool = try Subprocess.run(["/usr/bin/promtool", "check", "metrics"], stdinPath: metrics)
         assertExit(promtool, 0, "promtool check metrics")
 
         let status = try ws.respaldo("status", "--json")
         assertExit(status, 0, "status --json")
-        let jobs = try XCTUnwrap(try parseJSON(status.stdoutText, "status") as? [[String: Any]])
+        let jobs = try XCTUnwrap((try parseJSON(status.stdoutText, "status") as? [String: Any])?["jobs"] as? [[String: Any]], status.stdoutText)
         let quick = try XCTUnwrap(jobs.first { $0["job"] as? String == "quick" })
         XCTAssertEqual((quick["last_run"] as? [String: Any])?["success"] as? Bool, true, status.stdoutText)
         XCTAssertNotNil(quick["next_run"] as? String)
+        let daemonState = try XCTUnwrap((try parseJSON(status.stdoutText, "status") as? [String: Any])?["daemon"] as? [String: Any])
+        XCTAssertEqual(daemonState["state"] as? String, "running", status.stdoutText)
+        XCTAssertEqual(daemonState["pid"] as? Int, Int(daemon.pid), status.stdoutText)
         let audit = try String(contentsOfFile: ws.stateDir + "/audit.log", encoding: .utf8)
         XCTAssertTrue(audit.split(separator: "\n").contains { $0.contains("\"action\":\"backup\"") && $0.contains("\"actor\":\"daemon\"") }, audit)
         // The scheduled drill ran on its own, on the newest snapshot, and is on record.

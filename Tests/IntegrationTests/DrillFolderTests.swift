@@ -56,7 +56,7 @@ final class DrillFolderTests: XCTestCase {
         XCTAssertTrue(audit.contains { $0.contains("\"action\":\"drill\"") && $0.contains("\"result\":\"failed\"") })
         let status = try ws.respaldo("status", "--json")
         assertExit(status, 0, "status --json")
-        let jobs = try XCTUnwrap(try parseJSON(status.stdoutText, "status") as? [[String: Any]])
+        let jobs = try XCTUnwrap((try parseJSON(status.stdoutText, "status") as? [String: Any])?["jobs"] as? [[String: Any]], status.stdoutText)
         XCTAssertEqual((jobs.first?["last_drill"] as? [String: Any])?["success"] as? Bool, true, status.stdoutText)
     }
 

@@ -92,7 +92,7 @@ final class FaultTests: XCTestCase {
         try Files.write(path, "{\"format\": \"respaldo-run-state/1\", \"job\": \"db\", \"last_run\": ")
         let status = try ws.respaldo("status")
         XCTAssertEqual(status.exitCode, 1, "status says a state is unreadable: \(status.summary)")
-        XCTAssertTrue(status.stdoutText.contains("web:") && status.stdoutText.contains("UNREADABLE"), status.summary)
+        XCTAssertTrue(status.stdoutText.contains("web:") && status.stdoutText.contains("run state:    unreadable"), status.summary)
         let web = status.stdoutText.components(separatedBy: "web:").last ?? ""
         XCTAssertTrue(web.contains("ok"), "the other job's last run is still shown: \(status.summary)")
         _ = try ws.backup("db")

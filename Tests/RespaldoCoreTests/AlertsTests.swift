@@ -77,9 +77,18 @@ final class AlertsTests: XCTestCase {
         XCTAssertEqual(
             json["text"] as? String,
             "respaldo: backup of job crm failed on db1.example.com: pg_dump exited 1: connection to server failed")
-        XCTAssertEqual(Set(json.keys), ["job", "status", "snapshot", "error", "host", "started_at", "finished_at", "text"])
+        // respaldo-alert/1: the earlier fields, and what kind of operation it was.
+        XCTAssertEqual(Set(json.keys), [
+            "job", "status", "snapshot", "error", "host", "started_at", "finished_at", "text",
+            "format", "kind", "event", "location", "failing_since", "repeated",
+        ])
+        XCTAssertEqual(json["format"] as? String, "respaldo-alert/1")
+        XCTAssertEqual(json["kind"] as? String, "backup")
+        XCTAssertEqual(json["event"] as? String, "failure")
+        XCTAssertTrue(json["location"] is NSNull && json["failing_since"] is NSNull, body)
+        XCTAssertEqual(json["repeated"] as? Int, 0)
 
-        XCTAssertTrue(logs.text.contains("alert sent: failure of job crm to webhook at 127.0.0.1:\(server.port)"), logs.text)
+        XCTAssertTrue(logs.text.contains("alert sent: backup failure of job crm to webhook at 127.0.0.1:\(server.port)"), logs.text)
         XCTAssertFalse(logs.text.contains(Self.token), logs.text)
     }
 
@@ -103,7 +112,7 @@ final class AlertsTests: XCTestCase {
         XCTAssertLessThan(waitTime, .seconds(alerter.limits.worstCase + 2))
         XCTAssertEqual(try server.entries().count, 2, "one attempt and one retry after the timeout")
         XCTAssertTrue(logs.text.contains("retrying in 0.1 s"), logs.text)
-        XCTAssertTrue(logs.text.contains("error: alert not sent: failure of job crm: webhook at 127.0.0.1:\(server.port):"), logs.text)
+        XCTAssertTrue(logs.text.contains("error: alert not sent: backup failure of job crm: webhook at 127.0.0.1:\(server.port):"), logs.text)
         XCTAssertTrue(logs.text.contains("(curl error 28)"), logs.text)
         XCTAssertFalse(logs.text.contains(Self.token), logs.text)
     }
@@ -243,8 +252,9 @@ final class AlertsTests: XCTestCase {
         let lines = content.components(separatedBy: "\r\n")
         XCTAssertTrue(lines.contains("From: respaldo@db1.example.com"), content)
         XCTAssertTrue(lines.contains("To: ops@example.com, dba@example.com"), content)
-        XCTAssertTrue(lines.contains("Subject: respaldo: crm failure on db1.example.com"), content)
-        XCTAssertTrue(lines.contains("Backup of job crm failed on db1.example.com."), content)
+        XCTAssertTrue(lines.contains("Subject: respaldo: backup of job crm failed on db1.example.com"), content)
+        XCTAssertTrue(lines.contains("respaldo: backup of job crm failed on db1.example.com."), content)
+        XCTAssertTrue(lines.contains("kind:     backup"), content)
         XCTAssertTrue(lines.contains("pg_dump exited 1: connection to server failed"), content)
         XCTAssertTrue(lines.contains("started:  2026-11-27T07:00:00Z"), content)
         XCTAssertFalse(logs.text.contains("s3cr3t-Pa55"), logs.text)

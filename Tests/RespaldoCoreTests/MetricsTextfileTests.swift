@@ -94,6 +94,33 @@ final class MetricsTextfileTests: XCTestCase {
         // No drills configured and none run: no drill series.
         XCTAssertFalse(text.contains("respaldo_last_drill_success_timestamp_seconds{job=\"files\"}"), text)
         XCTAssertEqual(text.components(separatedBy: "# HELP respaldo_snapshots ").count, 2, "HELP once per family")
+
+        // Clean numbers: a duration is rounded to the millisecond.
+        XCTAssertTrue(text.contains("respaldo_last_run_duration_seconds{job=\"files\"} 5.456\n"), text)
+        // A run whose copies failed is not a successful run, though its snapshot is the newest good one.
+        XCTAssertTrue(text.contains("respaldo_last_run_success{job=\"copies\"} 0\n"), text)
+        XCTAssertTrue(text.contains("respaldo_last_success_timestamp_seconds{job=\"copies\"} 1763700002\n"), text)
+        XCTAssertTrue(text.contains("respaldo_last_upload_success{job=\"crm\",remote=\"geo\"} 0\n"), text)
+        XCTAssertTrue(text.contains("respaldo_last_upload_success{job=\"crm\",remote=\"dr\"} 1\n"), text)
+        XCTAssertTrue(text.contains("respaldo_last_upload_success_timestamp_seconds{job=\"crm\",remote=\"geo\"} 0\n"), text)
+        XCTAssertTrue(text.contains("respaldo_last_drill_success{job=\"crm\"} 1\n"), text)
+        XCTAssertFalse(text.contains("respaldo_last_drill_success{job=\"new\"}"), "no drill ran: \(text)")
+        XCTAssertTrue(text.contains("respaldo_last_verify_success{job=\"crm\",location=\"local\"} 1\n"), text)
+        XCTAssertTrue(text.contains("respaldo_newest_snapshot_timestamp_seconds{job=\"crm\",location=\"geo\"} 1763613600\n"), text)
+        XCTAssertTrue(text.contains("respaldo_newest_snapshot_timestamp_seconds{job=\"new\",location=\"geo\"} 0\n"), text)
+        XCTAssertFalse(text.contains("respaldo_snapshots{job=\"new\",location=\"geo\"}"), "an unknown count is not 0: \(text)")
+        XCTAssertTrue(text.contains("respaldo_snapshot_stale_timestamp_seconds{job=\"crm\",location=\"local\"} \(1_763_700_000 + 49 * 3600)\n"), text)
+        XCTAssertFalse(text.contains("respaldo_snapshot_stale_timestamp_seconds{job=\"files\""), "no schedule, no limit: \(text)")
+        XCTAssertTrue(text.contains("respaldo_drill_overdue_timestamp_seconds{job=\"crm\"} \(1_763_600_000 + 15 * 86400)\n"), text)
+        XCTAssertTrue(text.contains("respaldo_build_info{version=\"1.2.3\"} 1\n"), text)
+        XCTAssertTrue(text.contains("respaldo_daemon_heartbeat_timestamp_seconds 1763700060\n"), text)
+        XCTAssertTrue(text.contains("respaldo_daemon_start_time_seconds 1763700000\n"), text)
+        // An unreadable run state: said so, its run series left out rather than zeroed, its
+        // folder's series kept.
+        XCTAssertTrue(text.contains("respaldo_state_unreadable{job=\"unreadable\"} 1\n"), text)
+        XCTAssertTrue(text.contains("respaldo_state_unreadable{job=\"crm\"} 0\n"), text)
+        XCTAssertFalse(text.contains("respaldo_last_success_timestamp_seconds{job=\"unreadable\"}"), text)
+        XCTAssertTrue(text.contains("respaldo_snapshots{job=\"unreadable\",location=\"local\"} 2\n"), text)
     }
 
     func testWriteIsAtomicWorldReadableDespiteUmaskAndLeavesNoTemporary() throws {
@@ -128,12 +155,24 @@ final class MetricsTextfileTests: XCTestCase {
             startedAt: base.addingTimeInterval(86400 - 600), finishedAt: base.addingTimeInterval(86400.5), success: false,
             error: "pg_dump exited 1: connection refused"))
         crm.recordDrill(RunRecord(startedAt: base.addingTimeInterval(-100_100), finishedAt: base.addingTimeInterval(-100_000), success: true))
+        crm.recordUpload(RunRecord(startedAt: base, finishedAt: base.addingTimeInterval(30), success: true), remote: "dr")
+        crm.recordUpload(RunRecord(startedAt: base, finishedAt: base.addingTimeInterval(60), success: false, error: "refused"), remote: "geo")
+        crm.recordVerify(RunRecord(startedAt: base, finishedAt: base.addingTimeInterval(5), success: true), location: "local")
         var files = RunState(job: "files")
-        files.recordRun(RunRecord(startedAt: base, finishedAt: base.addingTimeInterval(12), success: true, plainBytes: 5000, artifactBytes: 1200))
+        // A duration as Date arithmetic gives it: noise past the millisecond.
+        files.recordRun(RunRecord(startedAt: base, finishedAt: base.addingTimeInterval(5.455999851226807), success: true, plainBytes: 5000, artifactBytes: 1200))
+        var copies = RunState(job: "copies")
+        copies.recordRun(RunRecord(startedAt: base, finishedAt: base.addingTimeInterval(2), success: true, snapshot: "copies-20251121T050000Z", result: .uploadFailure))
         return try RespaldoMetrics.textfile(jobs: [
-            JobMetricsInput(state: crm, snapshots: ["local": 7, "geo": 11], pendingUploads: ["geo": 1, "dr": 0], drills: true),
-            JobMetricsInput(state: files, snapshots: ["local": 3], pendingUploads: [:]),
-            JobMetricsInput(state: RunState(job: "new"), snapshots: ["local": 0], pendingUploads: ["geo": 0], drills: true),
-        ])
+            JobMetricsInput(
+                job: "crm", state: crm,
+                locations: [.init(name: "local", snapshots: 7, newestAt: base), .init(name: "geo", snapshots: 11, newestAt: base.addingTimeInterval(-86400))],
+                pendingUploads: ["geo": 1, "dr": 0], drills: true, staleAfter: 49 * 3600, drillOverdueAfter: 15 * 86400),
+            JobMetricsInput(job: "files", state: files, locations: [.init(name: "local", snapshots: 3, newestAt: base)]),
+            JobMetricsInput(job: "copies", state: copies, locations: [.init(name: "local", snapshots: 1, newestAt: base)]),
+            JobMetricsInput(job: "new", state: RunState(job: "new"), locations: [.init(name: "local", snapshots: 0), .init(name: "geo", snapshots: nil)],
+                            pendingUploads: ["geo": 0], drills: true),
+            JobMetricsInput(job: "unreadable", state: nil, locations: [.init(name: "local", snapshots: 2, newestAt: base)]),
+        ], version: "1.2.3", daemon: DaemonRecord(pid: 42, startedAt: base, heartbeatAt: base.addingTimeInterval(60)))
     }
 }

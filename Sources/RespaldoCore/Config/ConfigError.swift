@@ -27,6 +27,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
         case insecurePermissions
         /// A file that is missing, not a regular file, or unreadable.
         case fileProblem
+        /// The command runs as another user than the owner of `state_dir`.
+        case wrongUser
     }
 
     public var kind: Kind

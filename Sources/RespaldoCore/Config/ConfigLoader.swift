@@ -21,6 +21,7 @@ extension Config {
         }
         let parser = ConfigParser(file: path, text: text, checkFiles: true)
         let config = try parser.parse()
+        try StateDirOwner.check(config.stateDir)
         try FileOwnership.checkFolderChain(config.stateDir, what: "state_dir")
         try FileOwnership.checkFolderChain(config.localDir, what: "local_dir")
         for job in config.jobs {

@@ -27,6 +27,11 @@ public final class DaemonService: @unchecked Sendable {
     private var firstUploadRound = true
     private var alerter: Alerter?
     private var lastStatus = ""
+    /// This process as `status` sees it (`<state_dir>/daemon.json`).
+    private var record: DaemonRecord
+    private var recordFailed = false
+    private var nextHeartbeat: Date
+    private var nextMetrics: Date
 
     // Shared with signal and worker threads, under `lock`.
     private let lock = NSLock()
@@ -38,6 +43,9 @@ public final class DaemonService: @unchecked Sendable {
     /// First retry of pending uploads after a failure; doubles up to `maxPendingRetryDelay`.
     public static let pendingRetryDelay: TimeInterval = 300
     public static let maxPendingRetryDelay: TimeInterval = 6 * 3600
+    /// The metrics textfile is rewritten this often even when nothing runs, so that its
+    /// daemon heartbeat shows the daemon alive (the "dead daemon" alert watches it).
+    public static let metricsRefresh: TimeInterval = 300
 
     public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.configPath = configPath
@@ -61,6 +69,9 @@ public final class DaemonService: @unchecked Sendable {
         pendingRetryAt = start
         alerter = config.notify.map { Alerter(config: $0, logger: logger) }
         pendingRetryDelay = Self.pendingRetryDelay
+        record = DaemonRecord(startedAt: start)
+        nextHeartbeat = start
+        nextMetrics = start
     }
 
     public func requestStop() {
@@ -83,11 +94,13 @@ public final class DaemonService: @unchecked Sendable {
 
         let watchdog = notifier.watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         logger.info("daemon started: \(describePlan())")
+        heartbeat()
         for due in plan.takeDue(now: now()) { enqueue(due) }
         try? notifier.ready(status: statusLine())
 
         while !lock.withLock({ stopRequested }) {
             if lock.withLock({ let r = reloadRequested; reloadRequested = false; return r }) { reload() }
+            heartbeat()
             collectFinished()
             for due in plan.takeDue(now: now()) { enqueue(due) }
             startUploadRetryIfDue()
@@ -97,7 +110,7 @@ public final class DaemonService: @unchecked Sendable {
                 try? notifier.status(status)
                 lastStatus = status
             }
-            let deadline = [plan.nextDeadline, retryingUploads ? nil : pendingRetryAt].compactMap { $0 }.min()
+            let deadline = [plan.nextDeadline, retryingUploads ? nil : pendingRetryAt, nextHeartbeat].compactMap { $0 }.min()
             let reason = timer.wait(until: deadline, timeout: watchdog)
             if watchdog != nil { try? notifier.watchdog() }
             if reason == .clockChanged {
@@ -106,6 +119,34 @@ public final class DaemonService: @unchecked Sendable {
             }
         }
         shutdown(watchdog: watchdog)
+    }
+
+    // MARK: - Heartbeat
+
+    /// Refreshes `daemon.json` every `DaemonRecord.heartbeatInterval`, and the metrics every
+    /// `metricsRefresh`: from the loop itself, so a stuck loop stops both.
+    private func heartbeat() {
+        let at = now()
+        if at >= nextHeartbeat {
+            record.heartbeatAt = at
+            writeRecord()
+            nextHeartbeat = at.addingTimeInterval(DaemonRecord.heartbeatInterval)
+        }
+        if at >= nextMetrics {
+            MetricsWriter(config: config, logger: logger).write(now: at)
+            nextMetrics = at.addingTimeInterval(Self.metricsRefresh)
+        }
+    }
+
+    private func writeRecord() {
+        do {
+            try record.write(stateDir: config.stateDir)
+            recordFailed = false
+        } catch {
+            // Once per spell of failures: every minute would flood the journal.
+            if !recordFailed { logger.error("cannot write the daemon record, `status` will say the daemon is not running: \(error)") }
+            recordFailed = true
+        }
     }
 
     // MARK: - Runs
@@ -215,6 +256,8 @@ public final class DaemonService: @unchecked Sendable {
             collectFinished()
         }
         _ = alerter?.waitForOutstanding(timeout: 10)
+        record.stoppedAt = now()
+        writeRecord()
         logger.notice("stopped")
     }
 

@@ -97,14 +97,26 @@ struct TaskRunner {
             }
             defer { withExtendedLifetime(lock) {} }
             for remote in remotes {
+                let started = Date()
+                var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
+                // A round that found nothing to send is news only after a failure (a recovery).
+                var news = RunState.loadReporting(stateDir: config.stateDir, job: job.name).state.uploads[remote]?.last?.success == false
                 do {
                     let store = try RemoteStores(config: config, logger: logger).store(named: remote)
                     let uploaded = try UploadJob(config: config, logger: logger).uploadMissing(job: job, to: store)
                     if !uploaded.isEmpty { logger.info("pending uploads of \(job.name) to \(remote): sent \(uploaded.joined(separator: ", "))") }
+                    record.snapshot = uploaded.last
+                    news = news || !uploaded.isEmpty
                 } catch {
+                    news = true
                     clean = false
                     logger.warning("pending uploads of \(job.name) to \(remote) still failing: \(error)")
+                    record.success = false
+                    record.result = .failure
+                    record.error = "\(error)"
                 }
+                record.finishedAt = Date()
+                if news { RunReporter(config: config, logger: logger, alerter: alerter).report(job: job.name, [.upload(record, remote: remote)]) }
             }
         }
         return clean

@@ -27,6 +27,13 @@ public struct BackupJob {
     /// throws; a snapshot that is safe locally but failed to upload is reported through
     /// `uploadFailures`.
     public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
+        let run = try runReporting(upload: upload)
+        return (run.manifest, run.failures)
+    }
+
+    /// `run(upload:)`, saying what became of each remote copy and each prune, successes too
+    /// (the run records and alerts keep the state of every remote).
+    public func runReporting(upload: Bool = true) throws -> BackupRun {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
         onStart?()
@@ -43,12 +50,12 @@ public struct BackupJob {
             throw error
         }
         let snapshot = Snapshot(manifest: manifest, location: "local")
-        var failures: [RespaldoError] = []
+        var result = BackupRun(manifest: manifest)
         if let signer = try config.signing.map(ManifestSigner.load) {
             do {
                 try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job.name, at: LocalStore(root: config.localDir))
             } catch {
-                failures.append(.failed("signed inventory of \(job.name) in local failed: \(error)"))
+                result.steps.append(.init(kind: .backup, location: "local", error: .failed("signed inventory of \(job.name) in local failed: \(error)")))
             }
         }
         for remote in remotes {
@@ -59,17 +66,20 @@ public struct BackupJob {
                     try UploadJob(config: config, logger: logger).upload(snapshot, to: remote)
                 } else {
                     try PendingUploads(stateDir: config.stateDir).mark(manifest.id, remote: remote.location)
+                    continue
                 }
+                result.steps.append(.init(kind: .upload, location: remote.location))
             } catch {
                 // The local snapshot is complete: a failed copy is reported, never thrown.
-                failures.append(error as? RespaldoError ?? .failed("upload of \(manifest.id) to \(remote.location) failed: \(error)"))
+                result.steps.append(.init(kind: .upload, location: remote.location,
+                                          error: error as? RespaldoError ?? .failed("upload of \(manifest.id) to \(remote.location) failed: \(error)")))
             }
         }
-        guard failures.isEmpty && (upload || remotes.isEmpty) else {
+        guard result.failures.isEmpty && (upload || remotes.isEmpty) else {
             if !remotes.isEmpty {
                 logger.warning("job \(job.name): retention skipped until every remote has \(manifest.id)")
             }
-            return (manifest, failures)
+            return result
         }
         // The new snapshot is safe everywhere; a failing prune is reported, never fatal to it.
         let prune = PruneJob(config: config, logger: logger)
@@ -82,12 +92,13 @@ public struct BackupJob {
                 // A remote `.partial` that a pending upload will resume is not stale.
                 let resumable = store is LocalStore ? [] : Set(PendingUploads(stateDir: config.stateDir).ids(remote: store.location, job: job.name))
                 _ = try prune.run(job: job, store: store, dryRun: false, resumable: resumable)
+                result.steps.append(.init(kind: .prune, location: store.location))
             } catch {
                 logger.error("prune of \(job.name) in \(store.location) failed: \(error)")
-                failures.append(.failed("prune of \(job.name) in \(store.location) failed: \(error)"))
+                result.steps.append(.init(kind: .prune, location: store.location, error: .failed("prune of \(job.name) in \(store.location) failed: \(error)")))
             }
         }
-        return (manifest, failures)
+        return result
     }
 
     /// Makes the local snapshot (the caller holds the job's lock). With `streamTo`, the artifact

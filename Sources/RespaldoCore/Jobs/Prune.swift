@@ -104,7 +104,8 @@ public struct PruneJob {
             }
         }
         if !dryRun && !(store is LocalStore) {
-            SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: decisions.filter(\.keep).count)
+            let kept = decisions.filter(\.keep).map(\.id)
+            SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: kept.count, newest: kept.max())
         }
         return Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked)
     }

@@ -41,6 +41,7 @@ public struct UploadJob {
             }
             try publishManifest(snapshot, from: local, to: remote)
             pending.clear(snapshot.id, remote: remote.location)
+            SnapshotCounts.noteUploaded(snapshot.id, stateDir: config.stateDir, job: snapshot.manifest.job, location: remote.location)
             if publishInventory { try self.publishInventory(job: snapshot.manifest.job, at: remote) }
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             let seconds = max(Date().timeIntervalSince(started), 0.001)
@@ -63,6 +64,7 @@ public struct UploadJob {
             }
             try publishManifest(snapshot, from: LocalStore(root: config.localDir), to: remote)
             PendingUploads(stateDir: config.stateDir).clear(snapshot.id, remote: remote.location)
+            SnapshotCounts.noteUploaded(snapshot.id, stateDir: config.stateDir, job: snapshot.manifest.job, location: remote.location)
             try publishInventory(job: snapshot.manifest.job, at: remote)
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             logger.info("upload \(snapshot.id) to \(remote.location): streamed during the backup (\(formatBytes(snapshot.manifest.artifact.bytes)))")
@@ -113,7 +115,8 @@ public struct UploadJob {
             logger.error("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
             failures.append("inventory")
         }
-        SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count)
+        SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count,
+                              newest: present.union(uploaded).max())
         if !failures.isEmpty {
             throw RespaldoError.failed("\(failures.count) upload\(failures.count == 1 ? "" : "s") to \(remote.location) failed: \(failures.joined(separator: ", "))")
         }

@@ -30,11 +30,23 @@ public final class Alerter: Sendable {
         config.on.contains(status.rawValue)
     }
 
+    /// Whether `on` wants this event: its status, or for a recovery the status its failures
+    /// were notified under (whoever heard of the failure hears of its end) or `success`.
+    public func notifies(_ admitted: AlertHistory.Admitted) -> Bool {
+        guard admitted.event.event == .recovered else { return notifies(admitted.event.status) }
+        return notifies(.success) || admitted.recovers.map(notifies) ?? false
+    }
+
     /// Sends the event to the webhook and by mail, in the background, if `on` names its
     /// status. Returns at once.
     public func send(_ event: AlertEvent) {
-        guard notifies(event.status) else { return }
-        for delivery in deliveries(for: event) { start(delivery) }
+        send(AlertHistory.Admitted(event: event))
+    }
+
+    /// Sends an event the history let through, in the background, if `on` wants it.
+    public func send(_ admitted: AlertHistory.Admitted) {
+        guard notifies(admitted) else { return }
+        for delivery in deliveries(for: admitted.event) { start(delivery) }
     }
 
     /// Sends a ping in the background, if `ping_url` is set; `body` (a failure's error, say)

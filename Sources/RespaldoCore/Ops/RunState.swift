@@ -39,10 +39,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var artifactBytes: Int64?
     /// Why the run failed; never a secret (the messages that reach here name files, not contents).
     public var error: String?
+    /// How a backup run ended, when `success` alone does not say it: a run whose snapshot is
+    /// complete locally but did not reach a remote is `success` (its snapshot counts for
+    /// catch-up and the newest good backup) with the result `upload_failure`. Nil in records
+    /// written before it existed.
+    public var result: RunResult?
 
     public init(
         startedAt: Date, finishedAt: Date, success: Bool, snapshot: String? = nil,
-        plainBytes: Int64? = nil, artifactBytes: Int64? = nil, error: String? = nil
+        plainBytes: Int64? = nil, artifactBytes: Int64? = nil, error: String? = nil, result: RunResult? = nil
     ) {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -51,12 +56,16 @@ public struct RunRecord: Codable, Sendable, Equatable {
         self.plainBytes = plainBytes
         self.artifactBytes = artifactBytes
         self.error = error
+        self.result = result
     }
 
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
 
+    /// `result`, or what `success` implies for older records.
+    public var outcome: RunResult { result ?? (success ? .success : .failure) }
+
     enum CodingKeys: String, CodingKey {
-        case success, snapshot, error
+        case success, snapshot, error, result
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case plainBytes = "plain_bytes"
@@ -77,9 +86,42 @@ public struct RunState: Codable, Sendable, Equatable {
     public var lastSuccess: RunRecord?
     public var lastDrill: RunRecord?
     public var lastDrillSuccess: RunRecord?
+    /// Per remote: its last upload attempt and last successful one.
+    public var uploads: [String: UploadRecord] = [:]
+    /// Per location ("local", a remote): the last `verify` of the job's snapshots there.
+    public var verifies: [String: RunRecord] = [:]
+
+    /// The uploads of a job to one remote.
+    public struct UploadRecord: Codable, Sendable, Equatable {
+        public var last: RunRecord?
+        public var lastSuccess: RunRecord?
+
+        public init(last: RunRecord? = nil, lastSuccess: RunRecord? = nil) {
+            self.last = last
+            self.lastSuccess = lastSuccess
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case last
+            case lastSuccess = "last_success"
+        }
+    }
 
     public init(job: String) {
         self.job = job
+    }
+
+    /// Files written before `uploads` and `verifies` existed still load (they are absent).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(String.self, forKey: .format)
+        job = try container.decode(String.self, forKey: .job)
+        lastRun = try container.decodeIfPresent(RunRecord.self, forKey: .lastRun)
+        lastSuccess = try container.decodeIfPresent(RunRecord.self, forKey: .lastSuccess)
+        lastDrill = try container.decodeIfPresent(RunRecord.self, forKey: .lastDrill)
+        lastDrillSuccess = try container.decodeIfPresent(RunRecord.self, forKey: .lastDrillSuccess)
+        uploads = try container.decodeIfPresent([String: UploadRecord].self, forKey: .uploads) ?? [:]
+        verifies = try container.decodeIfPresent([String: RunRecord].self, forKey: .verifies) ?? [:]
     }
 
     /// When the newest good backup finished (the metric); nil if the job never succeeded.
@@ -97,8 +139,21 @@ public struct RunState: Codable, Sendable, Equatable {
         if drill.success { lastDrillSuccess = drill }
     }
 
+    /// Records an upload attempt to `remote` (all the snapshots it owed, or one backup's copy).
+    public mutating func recordUpload(_ upload: RunRecord, remote: String) {
+        var record = uploads[remote] ?? UploadRecord()
+        record.last = upload
+        if upload.success { record.lastSuccess = upload }
+        uploads[remote] = record
+    }
+
+    /// Records a verify of the job's snapshots at `location`.
+    public mutating func recordVerify(_ verify: RunRecord, location: String) {
+        verifies[location] = verify
+    }
+
     enum CodingKeys: String, CodingKey {
-        case format, job
+        case format, job, uploads, verifies
         case lastRun = "last_run"
         case lastSuccess = "last_success"
         case lastDrill = "last_drill"

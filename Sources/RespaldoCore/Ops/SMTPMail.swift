@@ -94,21 +94,31 @@ struct AlertMessage {
     var to: [String]
     var date = Date()
 
+    /// The summary without its error: a subject line stays short.
     var subject: String {
-        "respaldo: \(event.job) \(event.status.rawValue.replacingOccurrences(of: "_", with: " ")) on \(event.host)"
+        var quiet = event
+        quiet.error = nil
+        return quiet.summary
     }
 
     var bodyText: String {
         var lines = [
-            "Backup of job \(event.job) \(event.status.phrase) on \(event.host).",
+            subject + ".",
             "",
             "job:      \(event.job)",
+            "kind:     \(event.kind.rawValue)",
+            "event:    \(event.event.rawValue)",
             "status:   \(event.status.rawValue)",
+        ]
+        if let location = event.location { lines.append("location: \(location)") }
+        lines += [
             "snapshot: \(event.snapshot ?? "(none)")",
             "host:     \(event.host)",
             "started:  \(rfc3339(event.startedAt))",
             "finished: \(rfc3339(event.finishedAt))",
         ]
+        if let since = event.failingSince { lines.append("failing since: \(rfc3339(since))") }
+        if event.repeated > 0 { lines.append("not alerted since the last mail: \(event.repeated) more like it") }
         if let error = event.error {
             lines += ["", "error:"] + error.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
@@ -196,6 +206,6 @@ extension Alerter {
             credentialsFile: config.smtpCredentialsFile,
             message: AlertMessage(event: event, from: from, to: config.mailTo).bytes(),
             limits: limits, caFile: config.caFile)
-        return Delivery(target: mail.target, what: "\(event.status.rawValue) of job \(event.job)", attempt: mail.attempt)
+        return Delivery(target: mail.target, what: event.what, attempt: mail.attempt)
     }
 }

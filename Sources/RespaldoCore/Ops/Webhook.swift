@@ -44,6 +44,6 @@ extension Alerter {
         let post = HTTPPost(
             target: AlertTarget(.webhook, url: url), body: event.json(), contentType: "application/json",
             limits: limits, caFile: config.caFile)
-        return Delivery(target: post.target, what: "\(event.status.rawValue) of job \(event.job)", attempt: post.attempt)
+        return Delivery(target: post.target, what: event.what, attempt: post.attempt)
     }
 }

@@ -1,8 +1,4 @@
 import Foundation
-import TestFixtures
-import Logging
-import Synchronization
-import XCTest
 
 #if canImport(Glibc)
 import Glibc
@@ -11,17 +7,17 @@ import Glibc
 /// A Python server script run for one test: started with posix_spawn, ready once it wrote its
 /// port to a file, killed by PID. It appends one JSON object per line to a record file for
 /// each thing it saw, which the test reads back.
-final class RecordingServer: @unchecked Sendable {
+public final class RecordingServer: @unchecked Sendable {
     /// Debian's interpreter, where python3-aiosmtpd is installed (not a pyenv or venv one).
-    static let python = "/usr/bin/python3"
+    public static let python = "/usr/bin/python3"
 
-    let directory: String
-    let port: Int
+    public let directory: String
+    public let port: Int
     private let record: String
     private var pid: pid_t?
 
     /// Runs `script` with `arguments` after the record and port file paths; waits up to 10 s.
-    init(script: String, name: String, arguments: [String] = [], directory: String) throws {
+    public init(script: String, name: String, arguments: [String] = [], directory: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             throw FixtureError("\(Self.python) is missing: run scripts/install-deps.sh")
         }
@@ -33,26 +29,15 @@ final class RecordingServer: @unchecked Sendable {
         let log = directory + "/\(name).log"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([Self.python, "-u", scriptPath, record, portFile] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, Self.python, &actions, nil, argv, environ)
-        guard status == 0 else { throw FixtureError("posix_spawn \(Self.python): \(String(cString: strerror(status)))") }
+        let child = try Spawn.start([Self.python, "-u", scriptPath, record, portFile] + arguments, log: log)
         pid = child
 
         let deadline = Date().addingTimeInterval(10)
         var found: Int?
         while Date() < deadline {
-            var exitStatus: Int32 = 0
-            if waitpid(child, &exitStatus, WNOHANG) == child {
+            if Spawn.exited(child) {
                 pid = nil
-                throw FixtureError("\(name) server exited (status \(exitStatus)): \(Self.text(log))")
+                throw FixtureError("\(name) server exited: \(Self.text(log))")
             }
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let number = Int(text) {
                 found = number
@@ -61,8 +46,7 @@ final class RecordingServer: @unchecked Sendable {
             usleep(20_000)
         }
         guard let found else {
-            kill(child, SIGKILL)
-            waitpid(child, nil, 0)
+            Spawn.kill(child)
             pid = nil
             throw FixtureError("\(name) server did not start within 10 s: \(Self.text(log))")
         }
@@ -72,16 +56,14 @@ final class RecordingServer: @unchecked Sendable {
     deinit { stop() }
 
     /// Kills the server (SIGKILL, by PID) and reaps it.
-    func stop() {
+    public func stop() {
         guard let pid else { return }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        Spawn.kill(pid)
         self.pid = nil
     }
 
     /// Every record so far.
-    func entries() throws -> [[String: Any]] {
+    public func entries() throws -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: record, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map { line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -99,7 +81,7 @@ final class RecordingServer: @unchecked Sendable {
 extension RecordingServer {
     /// An HTTP/1.1 server on 127.0.0.1 that records method, path, headers and body of every
     /// request, then answers 200; `/status/N...` answers N, `/stall...` never answers (for 60 s).
-    static func http(directory: String) throws -> RecordingServer {
+    public static func http(directory: String) throws -> RecordingServer {
         try RecordingServer(script: httpScript, name: "http-recorder", directory: directory)
     }
 
@@ -107,12 +89,12 @@ extension RecordingServer {
     /// each AUTH (with whether the connection was encrypted) and each message.
     /// - mode: "starttls" (STARTTLS offered and required), "implicit" (TLS from the first
     ///   byte, for smtps://) or "plain" (no TLS at all, AUTH accepted in clear text).
-    static func smtp(directory: String, mode: String, certificate: String, key: String, user: String, password: String) throws -> RecordingServer {
+    public static func smtp(directory: String, mode: String, certificate: String, key: String, user: String, password: String) throws -> RecordingServer {
         try RecordingServer(
             script: smtpScript, name: "smtp-recorder-\(mode)", arguments: [mode, certificate, key, user, password], directory: directory)
     }
 
-    static let httpScript = #"""
+    public static let httpScript = #"""
         import http.server, json, os, sys, threading, time
         record, port_file = sys.argv[1], sys.argv[2]
         lock = threading.Lock()
@@ -150,7 +132,7 @@ extension RecordingServer {
         server.serve_forever()
         """#
 
-    static let smtpScript = #"""
+    public static let smtpScript = #"""
         import json, os, socket, ssl, sys, threading, time
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -205,32 +187,3 @@ extension RecordingServer {
             time.sleep(3600)
         """#
 }
-
-/// Log lines kept in memory, to check what alerts log (and what they must not).
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-
-    func logger() -> Logger {
-        Logger(label: "alerts-test") { _ in CaptureHandler(capture: self) }
-    }
-
-    struct CaptureHandler: LogHandler {
-        let capture: LogCapture
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            capture.append("\(event.level): \(event.message)")
-        }
-    }
-}
-
