@@ -27,22 +27,43 @@ struct Backup: ParsableCommand {
         let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
         // The alerts of this run leave before the process exits (bounded: never blocks a backup for long).
         defer { _ = alerter?.waitForOutstanding(timeout: 30) }
-        var failures: [RespaldoError] = []
+        var failures: [Failure] = []
         for backup in backups {
+            var found: [RespaldoError] = []
             do {
                 let (manifest, uploadFailures) = try backup.runRecorded(upload: !noUpload, alerter: alerter)
                 emit(manifest.id)
-                failures += uploadFailures
+                found = uploadFailures
             } catch let error as RespaldoError {
-                if backups.count > 1 { logger.error("\(error)") }
-                failures.append(error)
+                found = [error]
             }
+            // With several jobs the command's own error can only count the failures: each is
+            // logged as it happens, the operator need not wait for the last job to read it.
+            let logNow = backups.count > 1
+            if logNow { found.forEach { logger.error("\($0)") } }
+            failures += found.map { Failure(job: backup.job.name, error: $0, logged: logNow) }
         }
-        if failures.count == 1, let only = failures.first { throw only }
-        // Each failure was logged as it happened; a real failure outranks a held lock.
-        if failures.contains(where: { $0.exitStatus != 75 }) {
-            throw RespaldoError.failed("\(failures.count) failure\(failures.count == 1 ? "" : "s") across \(backups.count) jobs")
+        try Self.conclude(failures, jobs: backups.count)
+    }
+
+    struct Failure {
+        var job: String
+        var error: RespaldoError
+        var logged: Bool
+    }
+
+    /// Each failure is printed once: a lone one is the command's error; several are logged
+    /// one by one and the command's error only counts them.
+    static func conclude(_ failures: [Failure], jobs: Int) throws {
+        if failures.count == 1, let only = failures.first, !only.logged { throw only.error }
+        guard !failures.isEmpty else { return }
+        failures.filter { !$0.logged }.forEach { logger.error("\($0.error)") }
+        let names = Array(Set(failures.map(\.job))).sorted()
+        // A real failure outranks a held lock.
+        if failures.contains(where: { $0.error.exitStatus != 75 }) {
+            throw RespaldoError.failed("\(failures.count) failure\(failures.count == 1 ? "" : "s") (logged above) in \(names.count) of \(jobs) job\(jobs == 1 ? "" : "s"): \(names.joined(separator: ", "))")
         }
-        if let locked = failures.first { throw locked }
+        // Every job was locked: exit 75, as for one.
+        throw failures[0].error
     }
 }

@@ -28,9 +28,10 @@ struct GlobalOptions: ParsableArguments {
 
 let logger = Logger(label: "respaldo")
 
-/// Writes a line to stdout at once: scripts read ids as they appear.
+/// Writes a line to stdout at once: scripts read ids as they appear. On a terminal that also
+/// shows a progress line, the line goes above it.
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    TerminalLine.standardError.writeAbove(fd: STDOUT_FILENO, line + "\n")
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {

@@ -40,7 +40,9 @@ struct Upload: ParsableCommand {
                 let started = Date()
                 var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
                 do {
-                    let uploaded = try UploadJob(config: config, logger: logger).uploadMissing(job: job, to: try stores.store(named: name))
+                    var uploader = UploadJob(config: config, logger: logger)
+                    uploader.showProgress = ProgressMeter.isWanted
+                    let uploaded = try uploader.uploadMissing(job: job, to: try stores.store(named: name))
                     emit("\(job.name) → \(name): \(uploaded.isEmpty ? "up to date" : "uploaded \(uploaded.joined(separator: ", "))")")
                     record.snapshot = uploaded.last
                 } catch {

@@ -44,6 +44,6 @@ do {
 }
 
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("respaldo: \(SecretRedaction.redact(message))\n".utf8))
+    TerminalLine.standardError.writeLine("respaldo: \(SecretRedaction.redact(message))\n")
     exit(status)
 }

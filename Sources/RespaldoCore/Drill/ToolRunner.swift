@@ -72,6 +72,7 @@ final class ToolRunner: @unchecked Sendable {
             if !cleanup, let interruption { throw interruption }
             throw DrillError.tool(tool, operation: operation, termination: termination.description, stderrTail: stderr.finalTail())
         }
+        stderr.release()
         return String(decoding: output, as: UTF8.self)
     }
 
@@ -106,6 +107,7 @@ final class ToolRunner: @unchecked Sendable {
         guard termination == .exited(0), !writeFailed else {
             throw DrillError.tool(tool, operation: operation, termination: termination.description, stderrTail: stderr.finalTail())
         }
+        stderr.release()
     }
 
     private func start(_ argv: [String], environment: [String: String], pipeStdin: Bool, cleanup: Bool) throws -> ChildProcess {

@@ -63,7 +63,9 @@ public struct BackupJob {
                 if streamed.contains(remote.location) {
                     try UploadJob(config: config, logger: logger).publishStreamed(snapshot, to: remote)
                 } else if upload {
-                    try UploadJob(config: config, logger: logger).upload(snapshot, to: remote)
+                    var uploader = UploadJob(config: config, logger: logger)
+                    uploader.showProgress = showProgress
+                    try uploader.upload(snapshot, to: remote)
                 } else {
                     try PendingUploads(stateDir: config.stateDir).mark(manifest.id, remote: remote.location)
                     continue
@@ -94,7 +96,6 @@ public struct BackupJob {
                 _ = try prune.run(job: job, store: store, dryRun: false, resumable: resumable)
                 result.steps.append(.init(kind: .prune, location: store.location))
             } catch {
-                logger.error("prune of \(job.name) in \(store.location) failed: \(error)")
                 result.steps.append(.init(kind: .prune, location: store.location, error: .failed("prune of \(job.name) in \(store.location) failed: \(error)")))
             }
         }
@@ -137,7 +138,10 @@ public struct BackupJob {
             child.terminate()
             child.wait()
         }
-        let meter = showProgress ? ProgressMeter(label: "\(job.name): dump") : nil
+        // The previous dump's size makes a fair estimate of this one's: percent and time left.
+        let meter = showProgress
+            ? ProgressMeter(label: "backup \(id): \(command.toolName)", total: previous.map { .estimate($0.manifest.plain.bytes) })
+            : nil
         defer { meter?.stop() }
 
         let plain = HashTap(onBytes: progressCallback(meter))
@@ -168,6 +172,7 @@ public struct BackupJob {
                     // until then nothing downstream can publish the artifact.
                     let termination = child.wait()
                     if case let .exited(code) = termination, command.tolerableExitCodes.contains(code) {
+                        stderr.release()
                         if code != 0 { logger.warning("\(command.toolName) exited \(code); the dump is complete but some input changed while it was read") }
                     } else {
                         throw SourceError.failed(tool: command.toolName, termination: termination.description, stderrTail: stderr.finalTail())
@@ -193,6 +198,8 @@ public struct BackupJob {
             for name in remoteNames { pending.clear(id.description, remote: name) }
             throw RespaldoError.failed("backup \(id) failed: \(error)")
         }
+        // The meter's last line goes before the log lines that follow, never after them.
+        meter?.stop()
         let streamFailures = stream?.wait() ?? [:]
         streamed = Set(remotes.map(\.location).filter { streamFailures[$0] == nil })
 

@@ -23,7 +23,7 @@ public struct RestoreJob {
         guard reader.canDecode else {
             throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE")
         }
-        let meter = showProgress ? ProgressMeter(label: "restore \(snapshot.id)", total: snapshot.manifest.artifact.bytes) : nil
+        let meter = showProgress ? ProgressMeter(label: "restore \(snapshot.id) from \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         defer { meter?.stop() }
         do {
             switch destination {
@@ -46,7 +46,6 @@ public struct RestoreJob {
         } catch let error as RespaldoError {
             throw error
         } catch {
-            logger.error("restore \(snapshot.id) failed: \(error)")
             throw RespaldoError.failed("restore of \(snapshot.id) from \(store.location) failed: \(error)")
         }
         logger.info("restore \(snapshot.id) (\(store.location)): \(formatBytes(snapshot.manifest.plain.bytes)) written, all checks passed")

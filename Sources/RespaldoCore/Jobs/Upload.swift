@@ -8,6 +8,8 @@ import Storage
 public struct UploadJob {
     public let config: Config
     public let logger: Logger
+    /// A progress line per upload (on a terminal).
+    public var showProgress = false
 
     public init(config: Config, logger: Logger) {
         self.config = config
@@ -27,15 +29,21 @@ public struct UploadJob {
         let local = LocalStore(root: config.localDir)
         let started = Date()
         do {
+            let meter = showProgress ? ProgressMeter(label: "upload \(snapshot.id) to \(remote.location)", total: snapshot.manifest.artifact.bytes) : nil
+            defer { meter?.stop() }
+            meter?.setPhase("checking the local copy")
             try checkLocalCopy(snapshot, in: local)
             var result = PutFileResult(bytes: snapshot.manifest.artifact.bytes, resumedFrom: snapshot.manifest.artifact.bytes)
             if try remote.size(of: snapshot.artifactPath) != nil {
                 // Published by an earlier attempt that stopped before the manifest, or another
                 // host's file under the same id: a name is never replaced, so it must be ours.
+                meter?.setPhase("checking the copy already there")
                 try checkRemoteArtifact(snapshot, on: remote)
             } else {
-                result = try remote.putFile(snapshot.artifactPath, localPath: local.path(of: snapshot.artifactPath))
+                meter?.setPhase(nil)
+                result = try remote.putFile(snapshot.artifactPath, localPath: local.path(of: snapshot.artifactPath)) { sent, _ in meter?.set(sent) }
             }
+            meter?.stop()
             guard result.bytes == snapshot.manifest.artifact.bytes else {
                 throw IntegrityError.size(what: "uploaded artifact", expected: snapshot.manifest.artifact.bytes, actual: result.bytes)
             }
@@ -49,8 +57,8 @@ public struct UploadJob {
             logger.info("upload \(snapshot.id) to \(remote.location): \(formatBytes(result.bytes)) in \(String(format: "%.1f", seconds)) s (\(formatBytes(Int64(Double(result.bytes) / seconds)))/s\(resumed))")
         } catch {
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error, logger: logger)
-            logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
-            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error)")
+            // Thrown, not logged: whoever catches it prints it, once.
+            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
         }
     }
 
@@ -70,8 +78,8 @@ public struct UploadJob {
             logger.info("upload \(snapshot.id) to \(remote.location): streamed during the backup (\(formatBytes(snapshot.manifest.artifact.bytes)))")
         } catch {
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error, logger: logger)
-            logger.error("upload \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
-            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error)")
+            // Thrown, not logged: whoever catches it prints it, once.
+            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
         }
     }
 
@@ -89,14 +97,14 @@ public struct UploadJob {
             pending.clear(id, remote: remote.location)
         }
         var uploaded: [String] = []
+        /// "id: why", each said once, in the error thrown at the end.
         var failures: [String] = []
         let localStore = LocalStore(root: config.localDir)
         for snapshot in local {
             if present.contains(snapshot.id) {
                 // "Already there" only when the remote holds exactly what was published here.
                 if let difference = remoteDifference(snapshot, local: localStore, remote: remote) {
-                    logger.error("upload \(snapshot.id) to \(remote.location): the remote copy differs from the local one (\(difference)); it is not replaced, check it with `respaldo verify --remote \(remote.location)`")
-                    failures.append(snapshot.id)
+                    failures.append("\(snapshot.id): the copy on \(remote.location) differs from the local one (\(difference)); it is not replaced, check it with `respaldo verify --remote \(remote.location)`")
                 } else {
                     pending.clear(snapshot.id, remote: remote.location)
                 }
@@ -106,19 +114,19 @@ public struct UploadJob {
                 try upload(snapshot, to: remote, publishInventory: false)
                 uploaded.append(snapshot.id)
             } catch {
-                failures.append(snapshot.id)
+                failures.append("\(error)")
             }
         }
         do {
             try publishInventory(job: job.name, at: remote)
         } catch {
-            logger.error("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
-            failures.append("inventory")
+            failures.append("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
         }
         SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count,
                               newest: present.union(uploaded).max())
+        if failures.count == 1 { throw RespaldoError.failed(failures[0]) }
         if !failures.isEmpty {
-            throw RespaldoError.failed("\(failures.count) upload\(failures.count == 1 ? "" : "s") to \(remote.location) failed: \(failures.joined(separator: ", "))")
+            throw RespaldoError.failed("\(failures.count) uploads of \(job.name) to \(remote.location) failed:\n  " + failures.joined(separator: "\n  "))
         }
         return uploaded
     }

@@ -33,7 +33,7 @@ public struct VerifyJob {
     public func verify(_ snapshot: Snapshot, in store: any Store, identities: [any Identity]) -> VerifyReport {
         let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
         let deep = reader.canDecode
-        let meter = showProgress ? ProgressMeter(label: "verify \(snapshot.id)", total: snapshot.manifest.artifact.bytes) : nil
+        let meter = showProgress ? ProgressMeter(label: "verify \(snapshot.id) in \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         var problems: [String] = []
         do {
             try reader.run(decode: deep, meter: meter) { next in while try next() != nil {} }
@@ -47,11 +47,8 @@ public struct VerifyJob {
         }
         meter?.stop()
         let report = VerifyReport(id: snapshot.id, location: store.location, ok: problems.isEmpty, deep: deep, problems: problems)
-        if report.ok {
-            logger.info("verify \(snapshot.id) (\(store.location)): ok\(deep ? ", plain data checked" : ", artifact checked")")
-        } else {
-            logger.error("verify \(snapshot.id) (\(store.location)): \(problems.joined(separator: "; "))")
-        }
+        // The report is the outcome, which the caller prints: logged here only for debugging.
+        logger.debug("verify \(snapshot.id) (\(store.location)): \(report.ok ? "ok" : problems.joined(separator: "; "))")
         return report
     }
 

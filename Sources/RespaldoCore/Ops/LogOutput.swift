@@ -43,7 +43,8 @@ public struct RespaldoLogHandler: LogHandler {
         } else {
             line = "\(Self.timestamp()) \(event.level.rawValue): \(text)\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
+        // Through the terminal line: a progress meter on screen is erased first, then redrawn.
+        TerminalLine.standardError.writeLine(line)
     }
 
     static func syslogPriority(_ level: Logger.Level) -> Int {
