@@ -3,14 +3,25 @@ import RespaldoCore
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run jobs now (all if none is named); prints each new snapshot id.")
+        abstract: "Run jobs now (all if none is named); prints each new snapshot id.",
+        discussion: """
+            Each job: dump, compress, encrypt, write the local snapshot, upload it to the job's \
+            remotes, then apply retention once every remote has it. Run it as the service user \
+            (sudo -u respaldo respaldo backup …) so the files in state_dir stay its own.
+
+            Examples:
+              respaldo backup                      # every job
+              respaldo backup crm                  # prints crm-20261121T070000Z
+              respaldo backup crm --no-upload      # remotes later: respaldo upload
+              respaldo backup crm --accept-shrink  # a smaller dump, on purpose
+            """)
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Jobs to run.")
     var jobs: [String] = []
 
-    @Flag(help: "Keep the snapshot local only.")
+    @Flag(help: "Don't upload now: the snapshot is marked pending for the job's remotes, and `respaldo upload` (or the daemon) sends it later. Retention waits until every remote has it.")
     var noUpload = false
 
     func run() throws {

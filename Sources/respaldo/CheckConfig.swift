@@ -8,6 +8,11 @@ struct CheckConfig: ParsableCommand {
         discussion: """
             With --connect, also reach each remote: the host key is checked, the server's key \
             fingerprint is shown, and a probe file is written to the remote folder and removed.
+
+            Examples:
+              respaldo check-config
+              respaldo --config /etc/respaldo/respaldo.toml check-config --connect
+              sudo -u respaldo respaldo check-config --connect --notify
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -19,6 +19,12 @@ struct Drill: ParsableCommand {
             The scratch target is always removed, also on failure, SIGINT or SIGTERM. \
             Without JOB, every job with a [jobs.drill] table is drilled (every job when none \
             has one). Exit 0 when every drill passed, 1 otherwise.
+
+            Examples:
+              respaldo drill crm --identity /secure/key.txt
+              respaldo drill crm --remote geo --identity /secure/key.txt \\
+                --report /tmp/drill.json
+              respaldo drill --snapshot crm-20261121T070000Z --identity /secure/key.txt
             """)
 
     @OptionGroup var global: GlobalOptions

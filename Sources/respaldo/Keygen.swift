@@ -8,6 +8,11 @@ struct Keygen: ParsableCommand {
         discussion: """
             The identity (private key) belongs with operators and the disaster-recovery host; the \
             backup server needs only the recipient, in [encryption] recipients.
+
+            Examples:
+              respaldo keygen --output /secure/key.txt         # prints age1…
+              sudo -u respaldo respaldo keygen --signing \\
+                --output /etc/respaldo/signing.key
             """)
 
     /// Accepted like every command's (DESIGN.md); keygen itself needs no configuration.

@@ -3,7 +3,19 @@ import Foundation
 import RespaldoCore
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List complete snapshots with sizes, time and where they are stored.")
+    static let configuration = CommandConfiguration(
+        abstract: "List complete snapshots with sizes, time and where they are stored.",
+        discussion: """
+            Without --remote, lists the local folder and, from the recorded state (no \
+            connection), which remotes hold each snapshot and which still wait for it. With \
+            --remote NAME, connects and lists what that remote holds.
+
+            Examples:
+              respaldo list
+              respaldo list crm
+              respaldo list crm --remote geo
+              respaldo list --json | jq '.[] | select(.job == "crm") | .id'
+            """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -8,6 +8,10 @@ struct Next: ParsableCommand {
         discussion: """
             One RFC 3339 time per line with the zone's UTC offset. With several jobs each line \
             starts with the job's name.
+
+            Examples:
+              respaldo next
+              respaldo next crm --count 3 --from 2026-03-08T00:00:00Z
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -4,7 +4,16 @@ import RespaldoCore
 
 struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply the retention policy: prints what is kept and why, and what goes.")
+        abstract: "Apply the retention policy: prints what is kept and why, and what goes.",
+        discussion: """
+            Runs for the local folder and for each of the job's remotes, each on its own \
+            ([retention]: keep_last, keep_daily, keep_weekly, keep_monthly, keep_yearly). The \
+            newest snapshot is always kept.
+
+            Examples:
+              respaldo prune --dry-run
+              respaldo prune crm
+            """)
 
     @OptionGroup var global: GlobalOptions
 

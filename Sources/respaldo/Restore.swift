@@ -1,9 +1,17 @@
 import ArgumentParser
+import Foundation
 import RespaldoCore
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a snapshot's original dump bytes, after checking every byte.")
+        abstract: "Write a snapshot's original dump bytes, after checking every byte.",
+        discussion: """
+            Examples:
+              respaldo restore crm-20261121T070000Z --identity /secure/key.txt \\
+                --output /tmp/crm.sql
+              respaldo restore crm-20261121T070000Z --remote geo \\
+                --identity /secure/key.txt --stdout | psql --dbname=crm_restored
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -24,6 +32,11 @@ struct Restore: ParsableCommand {
 
     func validate() throws {
         if (output == nil) == (!stdout) { throw ValidationError("give exactly one of --output FILE or --stdout") }
+        // A dump is binary more often than not (gzip inside a tar, a custom format): on a
+        // terminal it is noise at best and control sequences at worst.
+        if stdout && isatty(STDOUT_FILENO) == 1 {
+            throw ValidationError("--stdout is a terminal: pipe it (respaldo restore ID --stdout | psql …) or give --output FILE")
+        }
     }
 
     func run() throws {

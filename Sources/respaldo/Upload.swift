@@ -9,6 +9,10 @@ struct Upload: ParsableCommand {
             An upload interrupted earlier is resumed from the remote .partial file, then its \
             size is checked before it is renamed; the manifest goes last. Without --remote, \
             each of the job's remotes is brought up to date.
+
+            Examples:
+              respaldo upload
+              respaldo upload crm --remote geo
             """)
 
     @OptionGroup var global: GlobalOptions

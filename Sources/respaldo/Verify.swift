@@ -10,6 +10,11 @@ struct Verify: ParsableCommand {
             with --identity it is also decrypted and gunzipped and the dump's SHA-256 and length \
             are checked. Unencrypted snapshots are always checked down to the dump. \
             With no id and no --latest, every snapshot is verified.
+
+            Examples:
+              respaldo verify --latest
+              respaldo verify crm-20261121T070000Z --identity /secure/key.txt
+              respaldo verify --all --remote geo
             """)
 
     @OptionGroup var global: GlobalOptions

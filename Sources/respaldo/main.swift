@@ -8,9 +8,21 @@ signal(SIGPIPE, SIG_IGN)
 Interruption.install()
 RespaldoLogHandler.bootstrap()
 
+let arguments: [String]
+switch ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()),
+                               subcommands: Set(Respaldo.configuration.subcommands.map { $0._commandName } + ["help"])) {
+case let .parse(normalized):
+    arguments = normalized
+case .version:
+    print("respaldo \(respaldoVersion)")
+    exit(0)
+case let .usage(message):
+    fail(message, status: 2)
+}
+
 let command: any ParsableCommand
 do {
-    command = try Respaldo.parseAsRoot()
+    command = try Respaldo.parseAsRoot(arguments)
 } catch {
     let status = Respaldo.exitCode(for: error)
     let message = Respaldo.fullMessage(for: error)
