@@ -41,7 +41,10 @@ do {
 } catch let error as RespaldoError {
     fail(error.description, status: error.exitStatus)
 } catch let error as ConfigError {
-    fail(error.description, status: 2)
+    // Every problem of the file, one line each, then how many: all of them are to fix.
+    let problems = error.all
+    for problem in problems.dropLast() { TerminalLine.standardError.writeLine("respaldo: \(SecretRedaction.redact(problem.description))\n") }
+    fail(problems.count == 1 ? "\(error)" : "\(problems.last!)\nrespaldo: \(problems.count) problems in the configuration (each above)", status: 2)
 } catch {
     // ArgumentParser's own outcomes (help, a validation error) can surface from run() too.
     switch Respaldo.exitCode(for: error) {

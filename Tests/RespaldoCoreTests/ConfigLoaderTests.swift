@@ -725,7 +725,8 @@ final class ConfigLoaderTests: XCTestCase {
                     error.description.hasPrefix("\(path):5: notify: key \"webhook_url\": this URL carries"),
                     error.description)
                 XCTAssertTrue(error.description.contains("(mode 0644)"), error.description)
-                XCTAssertTrue(error.description.hasSuffix("run chmod 600 \(path)"), error.description)
+                XCTAssertTrue(error.description.contains("run chmod 600 \(path)"), error.description)
+                XCTAssertTrue(error.description.hasSuffix("named by webhook_url_file, and the config can stay readable by the service's group"), error.description)
             }
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             XCTAssertEqual(try Config.load(path: path).notify?.webhookURL, url)

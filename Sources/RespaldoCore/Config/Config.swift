@@ -19,6 +19,8 @@ public struct Config: Sendable {
     public var maxParallel: Int = 1
     public var signing: SigningConfig?
     public var trust: TrustConfig?
+    /// Every file the configuration names, for checks of who may read them (check-config).
+    public var files: [NamedFile] = []
 
     public init(
         path: String, localDir: String, stateDir: String, timezone: String,
@@ -202,6 +204,8 @@ public struct JobConfig: Sendable, Equatable {
     public var maxShrink: Double?
     public var sanity: SanityMode
     public var drill: DrillConfig?
+    /// `nice` and `ionice` for the dump process.
+    public var priority = DumpPriority()
 
     public init(name: String, schedule: String? = nil, timezone: String? = nil, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
         self.name = name

@@ -44,6 +44,9 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The key path within `context`: `compression_level`, `drill.checks`, `paths[2]`.
     public var key: String?
     public var message: String
+    /// The other problems found in the same file, in the order of the file: the parser goes on
+    /// after a bad key, so that one run of `check-config` shows everything to fix.
+    public var more: [ConfigError] = []
 
     public init(
         kind: Kind, file: String, line: Int? = nil, column: Int? = nil, context: String? = nil,
@@ -58,7 +61,19 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// This problem and the others found with it, one each.
+    public var all: [ConfigError] {
+        var first = self
+        first.more = []
+        return [first] + more
+    }
+
+    /// Every problem, one per line, the first first.
     public var description: String {
+        all.map(\.oneLine).joined(separator: "\n")
+    }
+
+    private var oneLine: String {
         var out = file
         if let line {
             out += ":\(line)"

@@ -10,6 +10,18 @@ extension Config {
     /// must not be readable by them either. Every file the configuration names is checked
     /// too (existence, regular file, permissions). Throws `ConfigError`.
     public static func load(path: String) throws -> Config {
+        let (config, problems) = try loadReporting(path: path)
+        if var first = problems.first {
+            first.more = Array(problems.dropFirst())
+            throw first
+        }
+        return config
+    }
+
+    /// `load`, for `check-config`: a file that parses comes back with the problems found
+    /// around it (folder ownership, a secret in a readable file), so that more checks can
+    /// run on it; a file that does not parse throws all its problems.
+    public static func loadReporting(path: String) throws -> (Config, [ConfigError]) {
         try FileSecurity.checkNotWritableByOthers(path: path, what: "config file")
         let text: String
         do {
@@ -21,26 +33,32 @@ extension Config {
         }
         let parser = ConfigParser(file: path, text: text, checkFiles: true)
         let config = try parser.parse()
+        // The wrong user stops everything at once (it would leave files the service cannot use).
         try StateDirOwner.check(config.stateDir)
-        try FileOwnership.checkFolderChain(config.stateDir, what: "state_dir")
-        try FileOwnership.checkFolderChain(config.localDir, what: "local_dir")
+        parser.attempt(()) { try FileOwnership.checkFolderChain(config.stateDir, what: "state_dir") }
+        parser.attempt(()) { try FileOwnership.checkFolderChain(config.localDir, what: "local_dir") }
         for job in config.jobs {
             // The program a command job runs is as much the config as the config is.
             if case let .command(argv) = job.source, let program = argv.first, program.hasPrefix("/") {
-                try FileOwnership.checkOwner(path: program, what: "command of job \(job.name)")
+                parser.attempt(()) { try FileOwnership.checkOwner(path: program, what: "command of job \(job.name)") }
             }
         }
         if let secret = parser.secret {
-            do {
-                try FileSecurity.checkPrivate(path: path, what: "config file")
-            } catch let error as ConfigError {
-                throw ConfigError(
-                    kind: error.kind, file: path, line: secret.line, context: secret.context,
-                    key: secret.key,
-                    message: "this URL \(secret.reason), which makes the config file a secret: \(error.message)")
+            parser.attempt(()) {
+                do {
+                    try FileSecurity.checkPrivate(path: path, what: "config file")
+                } catch let error as ConfigError {
+                    // webhook_url and ping_url can move to a file of their own instead.
+                    let instead = secret.key == "smtp_url" ? ""
+                        : "; or put the URL in a file of its own (mode 0600) named by \(secret.key)_file, and the config can stay readable by the service's group"
+                    throw ConfigError(
+                        kind: error.kind, file: path, line: secret.line, context: secret.context,
+                        key: secret.key,
+                        message: "this URL \(secret.reason), which makes the config file a secret: \(error.message)" + instead)
+                }
             }
         }
-        return config
+        return (config, parser.problems)
     }
 
     /// Validates configuration text; `path` names it in messages and in `Config.path`. The
@@ -72,6 +90,10 @@ final class ConfigParser {
     let locator: TOMLLineLocator
     /// The first key whose value is a secret (makes the config file itself a secret).
     var secret: Secret?
+    /// Every problem found so far, in the order of the file.
+    private(set) var problems: [ConfigError] = []
+    /// Every file the configuration names (keys, passwords, known_hosts, …), as checked.
+    var namedFiles: [NamedFile] = []
 
     static let notifyEvents = ["failure", "success", "upload_failure", "verify_failure"]
 
@@ -82,6 +104,34 @@ final class ConfigParser {
         self.locator = TOMLLineLocator(text: text)
     }
 
+    /// Runs one check whose failure does not stop the others: its `ConfigError` is recorded
+    /// and `fallback` stands in for the value, so one run reports every problem of the file.
+    /// (The config built from fallbacks is never returned: `finish` throws first.)
+    @discardableResult
+    func attempt<T>(_ fallback: T, _ check: () throws -> T) -> T {
+        do {
+            return try check()
+        } catch let error as ConfigError {
+            problems += error.all
+            return fallback
+        } catch {
+            problems.append(ConfigError(kind: .invalidValue, file: file, message: "\(error)"))
+            return fallback
+        }
+    }
+
+    func record(_ error: ConfigError) {
+        problems += error.all
+    }
+
+    /// Throws every problem recorded, the first carrying the others.
+    func finish() throws {
+        guard var first = problems.first else { return }
+        first.more = Array(problems.dropFirst())
+        throw first
+    }
+
+    /// Parses and validates the whole text; throws every problem found in it.
     func parse() throws -> Config {
         let root: TOMLTable
         do {
@@ -92,25 +142,31 @@ final class ConfigParser {
                 message: "TOML syntax error: \(error.description)")
         }
         let top = ConfigSection(parser: self, table: root, path: .root, context: nil, keyPrefix: .root)
-        try top.checkKeys([
-            "local_dir", "state_dir", "timezone", "encryption", "retention", "remotes", "jobs", "notify", "metrics",
-            "max_parallel", "signing", "trust",
-        ])
-        let localDir = try top.requiredAbsolutePath("local_dir")
-        let stateDir = try top.requiredAbsolutePath("state_dir")
-        let timezone = try top.timeZone("timezone") ?? TimeZone.current.identifier
-        let encryption = try top.subtable("encryption", context: "encryption").map(parseEncryption)
-        let retention = try top.subtable("retention", context: "retention").map(parseRetention) ?? RetentionPolicy()
+        attempt(()) {
+            try top.checkKeys([
+                "local_dir", "state_dir", "timezone", "encryption", "retention", "remotes", "jobs", "notify", "metrics",
+                "max_parallel", "signing", "trust",
+            ])
+        }
+        let localDir = attempt("/") { try top.requiredAbsolutePath("local_dir") }
+        let stateDir = attempt("/") { try top.requiredAbsolutePath("state_dir") }
+        let timezone = attempt(nil) { try top.timeZone("timezone") } ?? TimeZone.current.identifier
+        let encryption = attempt(nil) { try top.subtable("encryption", context: "encryption").map(parseEncryption) }
+        let retention = attempt(nil) { try top.subtable("retention", context: "retention").map(parseRetention) } ?? RetentionPolicy()
 
         var remotes: [RemoteConfig] = []
         var remoteNameLines: [String: Int?] = [:]
-        for (index, entry) in try top.tableArray("remotes").enumerated() {
-            let section = try entry.named(list: "remotes", index: index)
-            let remote = try parseRemote(section)
+        let remoteEntries: [ConfigSection] = attempt([]) { try top.tableArray("remotes") }
+        // Jobs are checked against every remote named, also one whose own table has a problem
+        // (that problem is reported once, not again as an unknown remote in each job).
+        let declaredRemotes = remoteEntries.compactMap { try? $0.string("name") }
+        for (index, entry) in remoteEntries.enumerated() {
+            let section = attempt(entry) { try entry.named(list: "remotes", index: index) }
+            guard let remote = attempt(nil, { try parseRemote(section) }) else { continue }
             if let first = remoteNameLines[remote.name] {
-                throw section.error(
+                record(section.error(
                     .duplicateName, "name",
-                    "duplicate remote name \"\(remote.name)\"\(first.map { " (first defined on line \($0))" } ?? "")")
+                    "duplicate remote name \"\(remote.name)\"\(first.map { " (first defined on line \($0))" } ?? "")"))
             }
             remoteNameLines[remote.name] = section.line(of: "name")
             remotes.append(remote)
@@ -118,26 +174,29 @@ final class ConfigParser {
 
         var jobs: [JobConfig] = []
         var jobNameLines: [String: Int?] = [:]
-        for (index, entry) in try top.tableArray("jobs").enumerated() {
-            let section = try entry.named(list: "jobs", index: index)
-            let job = try parseJob(section, remotes: remotes)
+        let jobEntries: [ConfigSection] = attempt([]) { try top.tableArray("jobs") }
+        for (index, entry) in jobEntries.enumerated() {
+            let section = attempt(entry) { try entry.named(list: "jobs", index: index) }
+            guard let job = attempt(nil, { try parseJob(section, remotes: declaredRemotes) }) else { continue }
             if let first = jobNameLines[job.name] {
-                throw section.error(
+                record(section.error(
                     .duplicateName, "name",
-                    "duplicate job name \"\(job.name)\"\(first.map { " (first defined on line \($0))" } ?? "")")
+                    "duplicate job name \"\(job.name)\"\(first.map { " (first defined on line \($0))" } ?? "")"))
             }
             jobNameLines[job.name] = section.line(of: "name")
             jobs.append(job)
         }
 
-        let notify = try top.subtable("notify", context: "notify").map(parseNotify)
-        let metrics = try top.subtable("metrics", context: "metrics").map(parseMetrics)
+        let notify = attempt(nil) { try top.subtable("notify", context: "notify").map(parseNotify) }
+        let metrics = attempt(nil) { try top.subtable("metrics", context: "metrics").map(parseMetrics) }
         var config = Config(
             path: file, localDir: localDir, stateDir: stateDir, timezone: timezone, encryption: encryption,
             retention: retention, remotes: remotes, jobs: jobs, notify: notify, metrics: metrics)
-        config.maxParallel = try top.int("max_parallel", min: 1, max: 64) ?? 1
-        config.signing = try top.subtable("signing", context: "signing").map(parseSigning)
-        config.trust = try top.subtable("trust", context: "trust").map(parseTrust)
+        config.maxParallel = attempt(nil) { try top.int("max_parallel", min: 1, max: 64) } ?? 1
+        config.signing = attempt(nil) { try top.subtable("signing", context: "signing").map(parseSigning) }
+        config.trust = attempt(nil) { try top.subtable("trust", context: "trust").map(parseTrust) }
+        config.files = namedFiles
+        try finish()
         return config
     }
 
@@ -221,46 +280,57 @@ final class ConfigParser {
         if (try? s.string("url"))??.lowercased().hasPrefix("s3://") == true { return try parseS3Remote(s) }
         try s.checkKeys(["name", "url", "identity_file", "known_hosts", "host_key_sha256", "retries", "retry_delay", "append_only", "bandwidth_limit"])
         let name = try s.requiredString("name")
-        guard ConfigParser.isName(name, allowDots: true) else {
-            throw s.error(
-                .invalidValue, "name", "\"\(name)\" is not a valid remote name: use letters, digits, '.', '_' and '-'")
-        }
-        let url = try s.requiredString("url")
-        if let problem = ConfigParser.sftpURLProblem(url) {
-            throw s.error(.invalidValue, "url", "\"\(url)\" \(problem)")
-        }
-        let identityFile = try s.requiredAbsolutePath("identity_file")
-        try s.checkFile("identity_file", identityFile, what: "identity file (SSH private key)", private: true)
-
-        let knownHosts = try s.absolutePath("known_hosts")
-        var hostKey = try s.string("host_key_sha256")
-        switch (knownHosts, hostKey) {
-        case (nil, nil):
-            throw s.error(
-                .missingKey, nil,
-                "known_hosts or host_key_sha256: one is required, there is no way to turn host-key checking off")
-        case (.some, .some):
-            throw s.error(
-                .invalidValue, s.laterKey("known_hosts", "host_key_sha256"),
-                "known_hosts and host_key_sha256 are both set: keep exactly one")
-        case (.some(let knownHosts), nil):
-            try s.checkFile("known_hosts", knownHosts, what: "known_hosts file", private: false)
-        case (nil, .some(let pinned)):
-            guard let fingerprint = ConfigParser.normalizedHostKeyFingerprint(pinned) else {
+        attempt(()) {
+            guard ConfigParser.isName(name, allowDots: true) else {
                 throw s.error(
-                    .invalidValue, "host_key_sha256",
-                    "\"\(pinned)\" is not a SHA-256 host key fingerprint: expected 43 base64 characters, "
-                        + "optionally after \"SHA256:\", as printed by ssh-keygen -lf KEY.pub")
+                    .invalidValue, "name", "\"\(name)\" is not a valid remote name: use letters, digits, '.', '_' and '-'")
             }
-            hostKey = fingerprint
         }
-        let retries = try s.int("retries", min: 0) ?? 4
-        let retryDelay = try s.number("retry_delay", min: 0) ?? 5
+        let url = attempt("") { () -> String in
+            let url = try s.requiredString("url")
+            if let problem = ConfigParser.sftpURLProblem(url) {
+                throw s.error(.invalidValue, "url", "\"\(url)\" \(problem)")
+            }
+            return url
+        }
+        let identityFile = attempt("") { () -> String in
+            let identityFile = try s.requiredAbsolutePath("identity_file")
+            try s.checkFile("identity_file", identityFile, what: "identity file (SSH private key)", private: true)
+            return identityFile
+        }
+        let knownHosts = attempt(nil) { try s.absolutePath("known_hosts") }
+        let hostKey = attempt(nil) { () -> String? in
+            let hostKey = try s.string("host_key_sha256")
+            switch (knownHosts, hostKey) {
+            case (nil, nil):
+                if s.has("known_hosts") { return nil }  // its own problem is reported
+                throw s.error(
+                    .missingKey, nil,
+                    "known_hosts or host_key_sha256: one is required, there is no way to turn host-key checking off")
+            case (.some, .some):
+                throw s.error(
+                    .invalidValue, s.laterKey("known_hosts", "host_key_sha256"),
+                    "known_hosts and host_key_sha256 are both set: keep exactly one")
+            case (.some(let knownHosts), nil):
+                try s.checkFile("known_hosts", knownHosts, what: "known_hosts file", private: false)
+                return nil
+            case (nil, .some(let pinned)):
+                guard let fingerprint = ConfigParser.normalizedHostKeyFingerprint(pinned) else {
+                    throw s.error(
+                        .invalidValue, "host_key_sha256",
+                        "\"\(pinned)\" is not a SHA-256 host key fingerprint: expected 43 base64 characters, "
+                            + "optionally after \"SHA256:\", as printed by ssh-keygen -lf KEY.pub")
+                }
+                return fingerprint
+            }
+        }
+        let retries = attempt(nil) { try s.int("retries", min: 0) } ?? 4
+        let retryDelay = attempt(nil) { try s.number("retry_delay", min: 0) } ?? 5
         var remote = RemoteConfig(
             name: name, url: url, identityFile: identityFile, knownHosts: knownHosts, hostKeySHA256: hostKey,
             retries: retries, retryDelay: retryDelay)
-        remote.appendOnly = try s.bool("append_only") ?? false
-        remote.bandwidthLimit = try bandwidthLimit(s)
+        remote.appendOnly = attempt(nil) { try s.bool("append_only") } ?? false
+        remote.bandwidthLimit = attempt(nil) { try bandwidthLimit(s) }
         return remote
     }
 }

@@ -34,12 +34,14 @@ struct ConfigSection {
         (line(of: b) ?? 0) >= (line(of: a) ?? 0) ? b : a
     }
 
-    /// Refuses keys not in `allowed`, the first in the file first, suggesting a close known key.
+    /// Records every key not in `allowed`, in the order of the file, each with the closest known
+    /// key; the table's other keys are still checked (a typo hides nothing else).
     func checkKeys(_ allowed: [String]) throws {
         let unknown = table.keys.filter { !allowed.contains($0) }
-        guard !unknown.isEmpty else { return }
-        let first = unknown.min { (line(of: $0) ?? Int.max, $0) < (line(of: $1) ?? Int.max, $1) }!
-        throw error(.unknownKey, first, "unknown key" + ConfigParser.suggestion(first, among: allowed))
+            .sorted { (line(of: $0) ?? Int.max, $0) < (line(of: $1) ?? Int.max, $1) }
+        for key in unknown {
+            parser.record(error(.unknownKey, key, "unknown key" + ConfigParser.suggestion(key, among: allowed)))
+        }
     }
 
     private func typed(_ key: String, _ expected: TOMLType..., named name: String? = nil) throws -> TOMLValue? {
@@ -185,6 +187,9 @@ struct ConfigSection {
     /// Runs a FileSecurity check (unless file checks are off), locating its error at `key`.
     func checkFile(_ key: String, _ filePath: String, what: String, private isPrivate: Bool) throws {
         guard parser.checkFiles else { return }
+        parser.namedFiles.append(NamedFile(
+            path: filePath, what: what, isSecret: isPrivate, line: line(of: key), context: context,
+            key: keyPrefix.appending(TOMLPath([.key(key)])).description))
         do {
             if isPrivate {
                 try FileSecurity.checkPrivate(path: filePath, what: what)
