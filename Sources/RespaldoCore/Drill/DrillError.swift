@@ -20,6 +20,9 @@ public enum DrillError: Error, CustomStringConvertible {
     case clientCommandRefused(tool: String, by: String, line: Int?, message: String)
     /// The loader cannot be kept from running the dump's client commands, so it is not run.
     case unsafeLoader(String, reason: String)
+    /// The drill's role lacks what the restore needs (creating the scratch database, taking
+    /// the dump's owners); `fix` names what to change, in the database or the configuration.
+    case privilege(operation: String, problem: String, fix: String)
 
     public var description: String {
         switch self {
@@ -38,6 +41,8 @@ public enum DrillError: Error, CustomStringConvertible {
                 + "(\(message.prefix(300))); a dump must not run client commands"
         case let .unsafeLoader(tool, reason):
             "\(tool) cannot load the dump safely: \(reason)"
+        case let .privilege(operation, problem, fix):
+            "\(operation): \(problem); \(fix)"
         }
     }
 }

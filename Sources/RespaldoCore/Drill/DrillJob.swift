@@ -66,6 +66,11 @@ public struct DrillJob {
                 logger.warning("drill \(job.name): scratch targets left by earlier drills that were killed: \(leftovers.joined(separator: ", ")); drop them by hand")
             }
 
+            // What would fail the restore fails now, before gigabytes are fetched. Cleanup
+            // drops the scratch target should the check be cut short.
+            created = true
+            try made.preflight(manifest)
+            created = false
             let source = try fetch(snapshot, from: repository.store, into: workDirectory, identities: identities)
             report.phases.fetchVerify = elapsed(since: phaseStart)
             try runner.checkInterrupted()
@@ -76,7 +81,7 @@ public struct DrillJob {
             var reader = SnapshotReader(store: source, snapshot: snapshot, identities: identities)
             let clock = BusyClock()
             reader.busyClock = clock
-            let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): restore into \(made.description)", total: manifest.artifact.bytes) : nil
+            let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): restore", total: manifest.artifact.bytes) : nil
             defer { meter?.stop() }
             do {
                 let phases = LoadPhases(job: job, meter: meter)

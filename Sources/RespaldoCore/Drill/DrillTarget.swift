@@ -11,6 +11,10 @@ import Glibc
 protocol DrillTarget: AnyObject {
     /// What and where, for the report.
     var description: String { get }
+    /// Before anything is fetched: whatever can be known to fail the restore later (the right
+    /// to create the scratch database, to take the owners the dump sets) fails now, saying what
+    /// to change. Leaves nothing behind.
+    func preflight(_ manifest: Manifest) throws
     func create() throws
     /// Streams the dump into the target; the chunks end only once every check of the stream
     /// passed. A failing stream must leave nothing committed.
@@ -23,6 +27,10 @@ protocol DrillTarget: AnyObject {
     func drop() throws
     /// Scratch targets of this job that earlier, killed drills left behind.
     func leftovers() -> [String]
+}
+
+extension DrillTarget {
+    func preflight(_ manifest: Manifest) throws {}
 }
 
 enum DrillTargets {

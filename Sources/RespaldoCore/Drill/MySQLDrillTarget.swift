@@ -33,6 +33,20 @@ final class MySQLDrillTarget: DrillTarget {
         "MySQL database \(database) on \(server.host ?? "the local socket")\(server.port.map { ":\($0)" } ?? "")"
     }
 
+    /// Before anything is fetched: the scratch database can be created (and dropped).
+    func preflight(_ manifest: Manifest) throws {
+        let operation = "checking that the drill may create \(database) on \(server.host ?? "the local socket")"
+        do {
+            _ = try query("CREATE DATABASE \(MySQLClient.quoteIdentifier(database))", in: nil, operation: operation)
+        } catch let DrillError.tool(_, operation, _, tail) where tail.contains("Access denied") {
+            let user = server.user ?? "the drill's user"
+            throw DrillError.privilege(
+                operation: operation, problem: tail,
+                fix: "grant it the scratch databases: GRANT ALL ON `respaldo\\_drill\\_%`.* TO '\(user)'@'…'; or set [jobs.drill] user to one that may (nothing was fetched)")
+        }
+        try drop()
+    }
+
     func create() throws {
         _ = try query("CREATE DATABASE \(MySQLClient.quoteIdentifier(database))", in: nil, operation: "creating scratch database \(database)")
     }

@@ -74,6 +74,9 @@ final class PostgresDrillTarget: DrillTarget {
             if case let .tool(tool, _, _, stderrTail) = error, let message = PsqlRestriction.refusal(in: stderrTail) {
                 throw DrillError.clientCommandRefused(tool: tool, by: "restricted mode", line: nil, message: message)
             }
+            if case let .tool(tool, operation, termination, stderrTail) = error, let advice = Self.ownershipAdvice(stderrTail) {
+                throw DrillError.privilege(operation: operation, problem: "\(tool) failed (\(termination)): \(stderrTail)", fix: advice)
+            }
             throw error
         }
     }
@@ -129,7 +132,7 @@ final class PostgresDrillTarget: DrillTarget {
         PostgresClient.psql(host: server.host, port: server.port, user: server.user, database: database, extra: extra)
     }
 
-    private func query(_ sql: String, in database: String, operation: String, cleanup: Bool = false) throws -> String {
+    func query(_ sql: String, in database: String, operation: String, cleanup: Bool = false) throws -> String {
         try runner.run(psql(database, ["-v", "ON_ERROR_STOP=1", "-c", sql]), environment: environment, operation: operation, cleanup: cleanup)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A one-line progress display on a terminal: bytes, rate, and where the size is known (or
 /// can be estimated from the previous snapshot) the percentage and the time left; a phase
-/// says what happens while no bytes move (psql building indexes after the last row).
+/// says what is being done (psql building indexes after the last row, when no bytes move).
 /// Redrawn twice a second on stderr through `TerminalLine`, so log lines pass above it.
 /// Created only when stderr is a terminal.
 public final class ProgressMeter: Sendable {
@@ -104,7 +104,8 @@ public final class ProgressMeter: Sendable {
             break
         }
         parts.append(formatDuration(elapsed))
-        return "\(label): " + parts.joined(separator: ", ") + (phase.map { " — \($0)" } ?? "")
+        // The phase first: on a narrow terminal the numbers are what is cut.
+        return "\(label): " + (phase.map { "\($0) — " } ?? "") + parts.joined(separator: ", ")
     }
 }
 
