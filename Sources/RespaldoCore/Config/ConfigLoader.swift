@@ -61,6 +61,14 @@ extension Config {
         return (config, parser.problems)
     }
 
+    /// The configuration at `path` as far as its text goes, without looking at the files it
+    /// names, or nil when it cannot be read or has any problem: for shell completion, which
+    /// must answer at once and say nothing when it cannot.
+    public static func loadForCompletion(path: String) -> Config? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return try? parse(text: text, path: path, checkFiles: false)
+    }
+
     /// Validates configuration text; `path` names it in messages and in `Config.path`. The
     /// files it names are checked as by `load`, but the text's own file is not.
     public static func parse(text: String, path: String) throws -> Config {

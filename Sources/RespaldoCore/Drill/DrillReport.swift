@@ -114,7 +114,7 @@ public struct DrillReport: Codable, Sendable {
 }
 
 /// "3 d 4 h", "2 h 5 min", "42 s".
-func describeAge(_ seconds: Double) -> String {
+public func describeAge(_ seconds: Double) -> String {
     let total = Int(max(0, seconds))
     let days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60
     if days > 0 { return "\(days) d \(hours) h" }

@@ -16,10 +16,14 @@ public struct PruneJob {
         public var locked: [(id: String, until: Date)] = []
         /// Why this location was not pruned (an append-only remote), when it was not.
         public var skipped: String?
+        /// The stored size of each snapshot decided on (its artifact) and of each stale file.
+        public var sizes: [String: Int64] = [:]
     }
 
     public let config: Config
     public let logger: Logger
+    /// Logs each removal (off for `respaldo prune`, which prints a table of them).
+    public var logsRemovals = true
 
     public init(config: Config, logger: Logger) {
         self.config = config
@@ -91,23 +95,29 @@ public struct PruneJob {
                 throw error
             }
             Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, logger: logger)
-            logger.info("prune \(snapshot.id) (\(store.location)): removed")
+            if logsRemovals { logger.info("prune \(snapshot.id) (\(store.location)): removed") }
         }
-        let stale = try store.partials(job.name).map(\.name).filter { name in
-            let base = String(name.split(separator: "/").last ?? "")
+        let staleObjects = try store.partials(job.name).filter { object in
+            let base = String(object.name.split(separator: "/").last ?? "")
             return !resumable.contains { base.hasPrefix($0 + ".") }
         }
+        let stale = staleObjects.map(\.name)
         if !dryRun {
             for name in stale {
                 try store.delete(name)
-                logger.info("prune (\(store.location)): removed stale \(name)")
+                if logsRemovals { logger.info("prune (\(store.location)): removed stale \(name)") }
             }
         }
         if !dryRun && !(store is LocalStore) {
             let kept = decisions.filter(\.keep).map(\.id)
             SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: kept.count, newest: kept.max())
+            let keptIDs = Set(kept).union(locked.map(\.id))  // a locked one is still there
+            RemoteCopies.replace(snapshots.filter { keptIDs.contains($0.id) }.map(\.manifest), stateDir: config.stateDir, remote: store.location, job: job.name)
         }
-        return Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked)
+        var report = Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked)
+        for snapshot in snapshots { report.sizes[snapshot.id] = snapshot.manifest.artifact.bytes }
+        for object in staleObjects { report.sizes[object.name] = object.size }
+        return report
     }
 
     /// The snapshots retention counts: with `[trust]`, only those the backup server signed, so

@@ -20,27 +20,7 @@ public enum Retention {
         guard !policy.keepsEverything else {
             return decisions.map { Decision(id: $0.id, keep: true, reasons: ["no retention policy"]) }
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        var isoCalendar = Calendar(identifier: .iso8601)
-        isoCalendar.timeZone = timeZone
-
-        let rules: [(name: String, count: Int, bucket: (Date) -> String)] = [
-            ("last", policy.keepLast, { _ in UUID().uuidString }),  // every snapshot its own bucket
-            ("daily", policy.keepDaily, { date in
-                let c = calendar.dateComponents([.year, .month, .day], from: date)
-                return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-            }),
-            ("weekly", policy.keepWeekly, { date in
-                let c = isoCalendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
-                return String(format: "%04d-W%02d", c.yearForWeekOfYear!, c.weekOfYear!)
-            }),
-            ("monthly", policy.keepMonthly, { date in
-                let c = calendar.dateComponents([.year, .month], from: date)
-                return String(format: "%04d-%02d", c.year!, c.month!)
-            }),
-            ("yearly", policy.keepYearly, { date in String(calendar.component(.year, from: date)) }),
-        ]
+        let rules = self.rules(policy, timeZone: timeZone)
         for rule in rules where rule.count > 0 {
             var remaining = rule.count
             var lastBucket: String?
@@ -58,5 +38,36 @@ public enum Retention {
             decisions[0].reasons.append("newest")
         }
         return decisions
+    }
+
+    /// One rule of the policy: its name (as in "daily 2026-11-21"), how many buckets it keeps,
+    /// and the bucket of a time ("last" puts every snapshot in a bucket of its own).
+    struct Rule {
+        var name: String
+        var count: Int
+        var bucket: (Date) -> String
+    }
+
+    static func rules(_ policy: RetentionPolicy, timeZone: TimeZone) -> [Rule] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var isoCalendar = Calendar(identifier: .iso8601)
+        isoCalendar.timeZone = timeZone
+        return [
+            Rule(name: "last", count: policy.keepLast, bucket: { _ in UUID().uuidString }),
+            Rule(name: "daily", count: policy.keepDaily, bucket: { date in
+                let c = calendar.dateComponents([.year, .month, .day], from: date)
+                return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            }),
+            Rule(name: "weekly", count: policy.keepWeekly, bucket: { date in
+                let c = isoCalendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
+                return String(format: "%04d-W%02d", c.yearForWeekOfYear!, c.weekOfYear!)
+            }),
+            Rule(name: "monthly", count: policy.keepMonthly, bucket: { date in
+                let c = calendar.dateComponents([.year, .month], from: date)
+                return String(format: "%04d-%02d", c.year!, c.month!)
+            }),
+            Rule(name: "yearly", count: policy.keepYearly, bucket: { date in String(calendar.component(.year, from: date)) }),
+        ]
     }
 }

@@ -46,7 +46,7 @@ func rfc3339(_ date: Date) -> String {
     return formatter.string(from: date)
 }
 
-func parseRFC3339(_ string: String) -> Date? {
+public func parseRFC3339(_ string: String) -> Date? {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
     if let date = formatter.date(from: string) { return date }

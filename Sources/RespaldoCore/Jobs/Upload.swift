@@ -50,6 +50,7 @@ public struct UploadJob {
             try publishManifest(snapshot, from: local, to: remote)
             pending.clear(snapshot.id, remote: remote.location)
             SnapshotCounts.noteUploaded(snapshot.id, stateDir: config.stateDir, job: snapshot.manifest.job, location: remote.location)
+            RemoteCopies.add(snapshot.manifest, stateDir: config.stateDir, remote: remote.location)
             if publishInventory { try self.publishInventory(job: snapshot.manifest.job, at: remote) }
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             let seconds = max(Date().timeIntervalSince(started), 0.001)
@@ -73,6 +74,7 @@ public struct UploadJob {
             try publishManifest(snapshot, from: LocalStore(root: config.localDir), to: remote)
             PendingUploads(stateDir: config.stateDir).clear(snapshot.id, remote: remote.location)
             SnapshotCounts.noteUploaded(snapshot.id, stateDir: config.stateDir, job: snapshot.manifest.job, location: remote.location)
+            RemoteCopies.add(snapshot.manifest, stateDir: config.stateDir, remote: remote.location)
             try publishInventory(job: snapshot.manifest.job, at: remote)
             Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
             logger.info("upload \(snapshot.id) to \(remote.location): streamed during the backup (\(formatBytes(snapshot.manifest.artifact.bytes)))")
@@ -87,7 +89,9 @@ public struct UploadJob {
     /// Returns the ids uploaded; throws after trying them all if any failed.
     public func uploadMissing(job: JobConfig, to remote: any CancellableStore) throws -> [String] {
         let local = try Catalog.snapshots(in: LocalStore(root: config.localDir), job: job.name)
-        let present = Set(try Catalog.snapshots(in: remote, job: job.name).map(\.id))
+        let remoteSnapshots = try Catalog.snapshots(in: remote, job: job.name)
+        let present = Set(remoteSnapshots.map(\.id))
+        RemoteCopies.replace(remoteSnapshots.map(\.manifest), stateDir: config.stateDir, remote: remote.location, job: job.name)
         let pending = PendingUploads(stateDir: config.stateDir)
         // A marker whose snapshot is gone locally (pruned while the remote was down) can never
         // be served: it would show as pending forever.
