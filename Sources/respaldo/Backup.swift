@@ -18,11 +18,14 @@ struct Backup: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Jobs to run.")
+    @Argument(help: "Jobs to run.", completion: .custom(Completions.jobs))
     var jobs: [String] = []
 
     @Flag(help: "Don't upload now: the snapshot is marked pending for the job's remotes, and `respaldo upload` (or the daemon) sends it later. Retention waits until every remote has it.")
     var noUpload = false
+
+    @Flag(help: "Accept a dump smaller than max_shrink allows, for this run (data was deleted on purpose); min_bytes still holds.")
+    var acceptShrink = false
 
     func run() throws {
         let config = try global.loadConfig()
@@ -33,6 +36,7 @@ struct Backup: ParsableCommand {
         for name in names {
             var job = try BackupJob(config: config, jobName: name, logger: logger)
             job.showProgress = ProgressMeter.isWanted
+            job.acceptShrink = acceptShrink
             backups.append(job)
         }
         let alerter = config.notify.map { Alerter(config: $0, logger: logger) }

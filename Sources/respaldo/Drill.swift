@@ -29,19 +29,20 @@ struct Drill: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The job to drill.")
+    @Argument(help: "The job to drill.", completion: .custom(Completions.jobs))
     var job: String?
 
-    @Option(help: ArgumentHelp("Take the snapshot from this remote (the geo copy) instead of the local folder.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Take the snapshot from this remote (the geo copy) instead of the local folder.", valueName: "NAME"),
+            completion: .custom(Completions.remotes))
     var remote: String?
 
-    @Option(help: ArgumentHelp("Drill this snapshot instead of the newest.", valueName: "ID"))
+    @Option(help: ArgumentHelp("Drill this snapshot instead of the newest.", valueName: "ID"), completion: .custom(Completions.snapshots))
     var snapshot: String?
 
-    @Option(help: ArgumentHelp("age identity file to decrypt with (default: [jobs.drill] identity_file).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("age identity file to decrypt with (default: [jobs.drill] identity_file).", valueName: "FILE"), completion: .file())
     var identity: String?
 
-    @Option(help: ArgumentHelp("Also write the report as JSON here (one object; an array for several jobs).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also write the report as JSON here (one object; an array for several jobs).", valueName: "FILE"), completion: .file())
     var report: String?
 
     func run() throws {

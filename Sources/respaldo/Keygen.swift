@@ -18,7 +18,8 @@ struct Keygen: ParsableCommand {
     /// Accepted like every command's (DESIGN.md); keygen itself needs no configuration.
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("Write the identity here (mode 0600, never overwritten); without it the identity goes to standard output.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Write the identity here (mode 0600, never overwritten); without it the identity goes to standard output.", valueName: "FILE"),
+            completion: .file())
     var output: String?
 
     @Flag(help: "Create an Ed25519 signing key (OpenSSH format) for [signing] instead; prints its ssh-ed25519 public line for [trust] signers_file.")

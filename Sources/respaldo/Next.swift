@@ -16,7 +16,7 @@ struct Next: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Only this job.")
+    @Argument(help: "Only this job.", completion: .custom(Completions.jobs))
     var job: String?
 
     @Option(help: "How many fire times per job (1-10000).")

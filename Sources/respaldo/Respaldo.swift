@@ -7,14 +7,32 @@ struct Respaldo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "respaldo",
         abstract: "Scheduled, compressed, encrypted backups with proof that they restore.",
+        discussion: """
+            Every command takes --config PATH, before or after its name (default: \
+            $RESPALDO_CONFIG, else /etc/respaldo/respaldo.toml). Exit status: 0 success; 1 the \
+            operation failed or found a problem; 2 usage or configuration error; 75 another \
+            run holds the job's lock. Run commands as the service user (sudo -u respaldo \
+            respaldo …) so the files in state_dir stay its own.
+
+            Examples:
+              respaldo check-config --connect
+              respaldo backup crm
+              respaldo list
+              respaldo drill crm --identity /secure/key.txt
+            """,
         version: respaldoVersion,
         subcommands: [Daemon.self, Backup.self, Upload.self, List.self, Verify.self, Restore.self, Drill.self, Prune.self, Keygen.self, Next.self, Status.self, CheckConfig.self]
     )
+
+    /// Never read here (main moves `--config` behind the subcommand's name); declared so that
+    /// help, the man page and shell completion know it goes before a subcommand too.
+    @OptionGroup var global: GlobalOptions
 }
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $RESPALDO_CONFIG, else /etc/respaldo/respaldo.toml).", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $RESPALDO_CONFIG, else /etc/respaldo/respaldo.toml).", valueName: "PATH"),
+            completion: .file(extensions: ["toml"]))
     var config: String?
 
     var configPath: String {

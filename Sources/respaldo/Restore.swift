@@ -15,16 +15,17 @@ struct Restore: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Snapshot id.")
+    @Argument(help: "Snapshot id.", completion: .custom(Completions.snapshots))
     var id: String
 
-    @Option(help: ArgumentHelp("Restore from this remote's copy (streamed; no local copy needed).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Restore from this remote's copy (streamed; no local copy needed).", valueName: "NAME"),
+            completion: .custom(Completions.remotes))
     var remote: String?
 
-    @Option(help: ArgumentHelp("age identity file to decrypt with.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("age identity file to decrypt with.", valueName: "FILE"), completion: .file())
     var identity: String?
 
-    @Option(help: ArgumentHelp("Write here (a new file; it appears only once every check passed).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Write here (a new file; it appears only once every check passed).", valueName: "FILE"), completion: .file())
     var output: String?
 
     @Flag(help: "Write to standard output.")
@@ -45,6 +46,7 @@ struct Restore: ParsableCommand {
         let snapshot = try repository.snapshot(id: id)
         let identities = try Keys.identities(identityFile: identity, config: config)
         var restore = RestoreJob(logger: logger)
+        restore.identityFile = identity
         restore.showProgress = ProgressMeter.isWanted && output != nil
         do {
             try restore.run(snapshot, from: repository.store, identities: identities,

@@ -17,10 +17,10 @@ struct Upload: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Only this job (default: every job that has remotes).")
+    @Argument(help: "Only this job (default: every job that has remotes).", completion: .custom(Completions.jobs))
     var job: String?
 
-    @Option(help: ArgumentHelp("Only this remote.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Only this remote.", valueName: "NAME"), completion: .custom(Completions.remotes))
     var remote: String?
 
     func run() throws {

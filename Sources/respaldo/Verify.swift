@@ -19,7 +19,7 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Snapshot ids.")
+    @Argument(help: "Snapshot ids.", completion: .custom(Completions.snapshots))
     var ids: [String] = []
 
     @Flag(help: "The newest snapshot of each job.")
@@ -28,10 +28,11 @@ struct Verify: ParsableCommand {
     @Flag(help: "Every snapshot (the default when no id is given).")
     var all = false
 
-    @Option(help: ArgumentHelp("Verify the copies on this remote (streamed; no local copy needed).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Verify the copies on this remote (streamed; no local copy needed).", valueName: "NAME"),
+            completion: .custom(Completions.remotes))
     var remote: String?
 
-    @Option(help: ArgumentHelp("age identity file (AGE-SECRET-KEY-1…) to decrypt with.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("age identity file (AGE-SECRET-KEY-1…) to decrypt with.", valueName: "FILE"), completion: .file())
     var identity: String?
 
     @Flag(help: "Print JSON.")
@@ -47,6 +48,7 @@ struct Verify: ParsableCommand {
         let repository = try Repository.open(config, remote: remote, logger: logger)
         let identities = try Keys.identities(identityFile: identity, config: config)
         var verifier = VerifyJob(logger: logger)
+        verifier.identityFile = identity
         verifier.showProgress = ProgressMeter.isWanted && !json
         let started = Date()
 

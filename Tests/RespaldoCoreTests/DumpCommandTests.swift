@@ -64,14 +64,18 @@ final class DumpCommandTests: XCTestCase {
     func testSanityRules() throws {
         let logger = Logger(label: "test")
         var job = JobConfig(name: "j", source: .command(argv: ["x"]), minBytes: 100, maxShrink: 0.5)
-        XCTAssertThrowsError(try DumpSanity(job: job, previousBytes: nil, logger: logger).check(bytes: 0, tool: "x"))
-        XCTAssertThrowsError(try DumpSanity(job: job, previousBytes: nil, logger: logger).check(bytes: 99, tool: "x"))
-        XCTAssertNoThrow(try DumpSanity(job: job, previousBytes: nil, logger: logger).check(bytes: 100, tool: "x"))
-        XCTAssertThrowsError(try DumpSanity(job: job, previousBytes: 1000, logger: logger).check(bytes: 499, tool: "x"))
-        XCTAssertNoThrow(try DumpSanity(job: job, previousBytes: 1000, logger: logger).check(bytes: 500, tool: "x"))
+        XCTAssertThrowsError(try DumpSanity(job: job, previous: nil, acceptShrink: false, logger: logger).check(bytes: 0, tool: "x"))
+        XCTAssertThrowsError(try DumpSanity(job: job, previous: nil, acceptShrink: false, logger: logger).check(bytes: 99, tool: "x"))
+        XCTAssertNoThrow(try DumpSanity(job: job, previous: nil, acceptShrink: false, logger: logger).check(bytes: 100, tool: "x"))
+        XCTAssertThrowsError(try DumpSanity(job: job, previous: ("j-20260101T000000Z", 1000), acceptShrink: false, logger: logger).check(bytes: 499, tool: "x"))
+        XCTAssertNoThrow(try DumpSanity(job: job, previous: ("j-20260101T000000Z", 1000), acceptShrink: false, logger: logger).check(bytes: 500, tool: "x"))
+        XCTAssertNoThrow(try DumpSanity(job: job, previous: ("j-20260101T000000Z", 1000), acceptShrink: true, logger: logger).check(bytes: 499, tool: "x"),
+                         "--accept-shrink lets one smaller dump through")
+        XCTAssertThrowsError(try DumpSanity(job: job, previous: ("j-20260101T000000Z", 1000), acceptShrink: true, logger: logger).check(bytes: 99, tool: "x"),
+                             "… but not one under min_bytes")
         job.sanity = .warn
-        XCTAssertNoThrow(try DumpSanity(job: job, previousBytes: 1000, logger: logger).check(bytes: 499, tool: "x"))
-        XCTAssertThrowsError(try DumpSanity(job: job, previousBytes: 1000, logger: logger).check(bytes: 0, tool: "x"))
+        XCTAssertNoThrow(try DumpSanity(job: job, previous: ("j-20260101T000000Z", 1000), acceptShrink: false, logger: logger).check(bytes: 499, tool: "x"))
+        XCTAssertThrowsError(try DumpSanity(job: job, previous: ("j-20260101T000000Z", 1000), acceptShrink: false, logger: logger).check(bytes: 0, tool: "x"))
     }
 
     func testChildProcessReportsExitAndSignal() throws {

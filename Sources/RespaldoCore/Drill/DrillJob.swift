@@ -33,6 +33,7 @@ public struct DrillJob {
         guard !snapshot.manifest.isEncrypted || !identities.isEmpty else {
             throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE or set [jobs.drill] identity_file")
         }
+        try IdentityMatch.check(identities, for: snapshot.manifest, identityFile: identityFile ?? job.drill?.identityFile)
 
         let started = Date()
         let scratchName = ScratchName.make(job: job.name, time: started)

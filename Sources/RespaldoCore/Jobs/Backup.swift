@@ -11,6 +11,9 @@ public struct BackupJob {
     public let job: JobConfig
     public let logger: Logger
     public var showProgress = false
+    /// `backup --accept-shrink`: this run's dump may be smaller than `max_shrink` allows (data
+    /// was deleted on purpose); a warning says so. `min_bytes` still holds.
+    public var acceptShrink = false
     /// Called once the job's lock is held, before the dump starts (the healthchecks start ping:
     /// a run that finds the job locked never started).
     public var onStart: (() -> Void)?
@@ -150,7 +153,7 @@ public struct BackupJob {
         if let encryption { stages.append(try CodecStage.encrypt(to: encryption.recipients)) }
         stages.append(artifact)
 
-        let sanity = DumpSanity(job: job, previousBytes: previous?.manifest.plain.bytes, logger: logger)
+        let sanity = DumpSanity(job: job, previous: previous.map { ($0.id, $0.manifest.plain.bytes) }, acceptShrink: acceptShrink, logger: logger)
         let artifactPath = "\(job.name)/\(artifactName)"
         let pending = PendingUploads(stateDir: config.stateDir)
         for name in remoteNames { try pending.mark(id.description, remote: name) }
@@ -277,15 +280,22 @@ public struct BackupJob {
 /// The job's dump sanity rules (`min_bytes`, `max_shrink`, `sanity`).
 struct DumpSanity {
     let job: JobConfig
-    let previousBytes: Int64?
+    /// The previous snapshot's id and dump size.
+    let previous: (id: String, bytes: Int64)?
+    let acceptShrink: Bool
     let logger: Logger
 
     func check(bytes: Int64, tool: String) throws {
         guard bytes > 0 else { throw SourceError.empty(tool: tool) }
         var problems: [SourceError] = []
         if bytes < job.minBytes { problems.append(.tooSmall(job: job.name, bytes: bytes, minimum: job.minBytes)) }
-        if let maxShrink = job.maxShrink, let previousBytes, Double(bytes) < Double(previousBytes) * maxShrink {
-            problems.append(.shrank(job: job.name, bytes: bytes, previous: previousBytes, maxShrink: maxShrink))
+        if let maxShrink = job.maxShrink, let previous, Double(bytes) < Double(previous.bytes) * maxShrink {
+            let shrank = SourceError.shrank(job: job.name, bytes: bytes, previous: previous.bytes, previousID: previous.id, maxShrink: maxShrink)
+            if acceptShrink {
+                logger.warning("job \(job.name): the dump is \(formatBytes(bytes)), the previous \(formatBytes(previous.bytes)): accepted (--accept-shrink)")
+            } else {
+                problems.append(shrank)
+            }
         }
         guard let first = problems.first else { return }
         if job.sanity == .warn {

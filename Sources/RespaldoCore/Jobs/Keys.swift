@@ -33,6 +33,14 @@ public enum Keys {
     public static func identities(identityFile: String?, config: Config?) throws -> [any Identity] {
         var identities: [any Identity] = []
         if let identityFile {
+            // The kind of file first: an SSH public key handed over is readable by design, and
+            // "it is not an age identity" is the message that helps.
+            if let text = try? String(contentsOfFile: identityFile, encoding: .utf8), let kind = sshKeyKind(text) {
+                throw RespaldoError.usage(
+                    "identity file \(identityFile) is \(kind), not an age identity: snapshots are encrypted to age X25519 recipients, "
+                        + "and only the matching age identity (AGE-SECRET-KEY-1…, from respaldo keygen or age-keygen) opens them; "
+                        + "an SSH key belongs in [[remotes]] identity_file")
+            }
             try FileSecurity.checkPrivate(path: identityFile, what: "identity file")
             guard let text = try? String(contentsOfFile: identityFile, encoding: .utf8) else {
                 throw RespaldoError.usage("identity file \(identityFile) cannot be read")
@@ -47,6 +55,19 @@ public enum Keys {
             identities.append(ScryptIdentity(passphrase: try readPassphrase(path)))
         }
         return identities
+    }
+
+    /// What kind of SSH key `text` is, when it is one: the most common wrong file to hand
+    /// over as an identity (age itself reads SSH keys, but respaldo never encrypts to them).
+    static func sshKeyKind(_ text: String) -> String? {
+        let start = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if start.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") { return "an OpenSSH private key" }
+        if start.hasPrefix("-----BEGIN RSA PRIVATE KEY-----") || start.hasPrefix("-----BEGIN EC PRIVATE KEY-----")
+            || start.hasPrefix("-----BEGIN PRIVATE KEY-----") { return "a PEM private key (an SSH or TLS key)" }
+        for type in ["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com "] where start.hasPrefix(type) {
+            return "an SSH public key"
+        }
+        return nil
     }
 
     private static func readPassphrase(_ path: String) throws -> [UInt8] {

@@ -13,6 +13,8 @@ public struct RestoreJob {
 
     public let logger: Logger
     public var showProgress = false
+    /// Where the identities came from, for the message when they cannot open the snapshot.
+    public var identityFile: String?
 
     public init(logger: Logger) {
         self.logger = logger
@@ -23,6 +25,7 @@ public struct RestoreJob {
         guard reader.canDecode else {
             throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE")
         }
+        try IdentityMatch.check(identities, for: snapshot.manifest, identityFile: identityFile)
         let meter = showProgress ? ProgressMeter(label: "restore \(snapshot.id) from \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         defer { meter?.stop() }
         do {

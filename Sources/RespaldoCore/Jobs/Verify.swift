@@ -24,6 +24,8 @@ public struct VerifyReport: Codable, Sendable {
 public struct VerifyJob {
     public let logger: Logger
     public var showProgress = false
+    /// Where the identities came from, for the message when they cannot open a snapshot.
+    public var identityFile: String?
 
     public init(logger: Logger) {
         self.logger = logger
@@ -36,6 +38,7 @@ public struct VerifyJob {
         let meter = showProgress ? ProgressMeter(label: "verify \(snapshot.id) in \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         var problems: [String] = []
         do {
+            if deep { try IdentityMatch.check(identities, for: snapshot.manifest, identityFile: identityFile) }
             try reader.run(decode: deep, meter: meter) { next in while try next() != nil {} }
         } catch {
             // Decoding stages run ahead of the artifact's checksum, so a damaged artifact often
