@@ -11,7 +11,8 @@ binary=${1:?usage: completions.sh RESPALDO_BINARY OUTPUT_FOLDER}
 out=${2:?usage: completions.sh RESPALDO_BINARY OUTPUT_FOLDER}
 mkdir -p "$out"
 
-"$binary" --generate-completion-script bash > "$out/respaldo.bash"
+# Sourced, never run: no #! line (bash-completion loads it by the command's name).
+"$binary" --generate-completion-script bash | sed '1{/^#!/d}' > "$out/respaldo.bash"
 "$binary" --generate-completion-script zsh > "$out/_respaldo"
 
 # The generated fish script asks `commandline -tC` for the cursor's place in the current token;

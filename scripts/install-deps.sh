@@ -12,6 +12,8 @@ PACKAGES=(
   openssh-server openssh-client
   systemd prometheus   # systemd-analyze, -sysusers, -tmpfiles and promtool, for the tests
   python3 python3-aiosmtpd python3-pip openssl
+  debhelper dpkg-dev fakeroot lintian man-db   # scripts/build-deb.sh and the package's install test
+  zsh fish bsdutils                            # the completion tests (real shells) and `script` (pseudo terminals)
 )
 
 missing=()

@@ -7,7 +7,7 @@ struct Backup: ParsableCommand {
         discussion: """
             Each job: dump, compress, encrypt, write the local snapshot, upload it to the job's \
             remotes, then apply retention once every remote has it. Run it as the service user \
-            (sudo -u respaldo respaldo backup …) so the files in state_dir stay its own.
+            (sudo -u respaldo respaldo backup ...) so the files in state_dir stay its own.
 
             Examples:
               respaldo backup                      # every job

@@ -8,7 +8,7 @@ struct CheckConfig: ParsableCommand {
         abstract: "Validate the configuration and the files it names, for the user the service runs as.",
         discussion: """
             Every problem is reported at once, each with its file, line and key. Each file the \
-            configuration names (keys, passwords, known_hosts, …) must be readable by the \
+            configuration names (keys, passwords, known_hosts, ...) must be readable by the \
             service user (the owner of state_dir, or --user), and local_dir and state_dir \
             writable by it. With --connect, also reach each remote (the host key is checked, \
             the server's key fingerprint shown, a probe file written and removed) and try \
@@ -52,7 +52,7 @@ struct CheckConfig: ParsableCommand {
             case .passphraseFile?: "encrypted with an age passphrase"
             }
         }
-        collect("signing") { signing = try config.signing.map { "signed with \(try ManifestSigner.load($0).publicKeyLine.prefix(30))…" } ?? "not signed" }
+        collect("signing") { signing = try config.signing.map { "signed with \(try ManifestSigner.load($0).publicKeyLine.prefix(30))..." } ?? "not signed" }
         collect("trust") {
             if let policy = try TrustPolicy.load(config) {
                 trust = "trusting \(policy.signers.entries.count) signing key\(policy.signers.entries.count == 1 ? "" : "s")"
@@ -66,7 +66,7 @@ struct CheckConfig: ParsableCommand {
         }
         emit("\(config.path): ok: \(config.jobs.count) job\(config.jobs.count == 1 ? "" : "s"), \(config.remotes.count) remote\(config.remotes.count == 1 ? "" : "s"), \(encryption), \(signing), \(trust); every file readable by \(serviceUser.name)")
         if serviceUser.uid != geteuid() && (connect || notify) {
-            logger.warning("running as \(currentUser()), not as the service user \(serviceUser.name): what the service can reach may differ (sudo -u \(serviceUser.name) respaldo check-config …)")
+            logger.warning("running as \(currentUser()), not as the service user \(serviceUser.name): what the service can reach may differ (sudo -u \(serviceUser.name) respaldo check-config ...)")
         }
         var failures: [String] = []
         if connect { failures += checkRemotes(config) + checkSources(config) }

@@ -4,13 +4,13 @@ import RespaldoCore
 
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create an age X25519 identity (prints its age1… recipient), or with --signing an Ed25519 signing key.",
+        abstract: "Create an age X25519 identity (prints its age1... recipient), or with --signing an Ed25519 signing key.",
         discussion: """
             The identity (private key) belongs with operators and the disaster-recovery host; the \
             backup server needs only the recipient, in [encryption] recipients.
 
             Examples:
-              respaldo keygen --output /secure/key.txt         # prints age1…
+              respaldo keygen --output /secure/key.txt         # prints age1...
               sudo -u respaldo respaldo keygen --signing \\
                 --output /etc/respaldo/signing.key
             """)

@@ -12,7 +12,7 @@ struct Respaldo: ParsableCommand {
             $RESPALDO_CONFIG, else /etc/respaldo/respaldo.toml). Exit status: 0 success; 1 the \
             operation failed or found a problem; 2 usage or configuration error; 75 another \
             run holds the job's lock. Run commands as the service user (sudo -u respaldo \
-            respaldo …) so the files in state_dir stay its own.
+            respaldo ...) so the files in state_dir stay its own.
 
             Examples:
               respaldo check-config --connect

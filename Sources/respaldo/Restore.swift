@@ -36,7 +36,7 @@ struct Restore: ParsableCommand {
         // A dump is binary more often than not (gzip inside a tar, a custom format): on a
         // terminal it is noise at best and control sequences at worst.
         if stdout && isatty(STDOUT_FILENO) == 1 {
-            throw ValidationError("--stdout is a terminal: pipe it (respaldo restore ID --stdout | psql …) or give --output FILE")
+            throw ValidationError("--stdout is a terminal: pipe it (respaldo restore ID --stdout | psql ...) or give --output FILE")
         }
     }
 

@@ -32,7 +32,7 @@ struct Verify: ParsableCommand {
             completion: .custom(Completions.remotes))
     var remote: String?
 
-    @Option(help: ArgumentHelp("age identity file (AGE-SECRET-KEY-1…) to decrypt with.", valueName: "FILE"), completion: .file())
+    @Option(help: ArgumentHelp("age identity file (AGE-SECRET-KEY-1...) to decrypt with.", valueName: "FILE"), completion: .file())
     var identity: String?
 
     @Flag(help: "Print JSON.")
