@@ -88,9 +88,7 @@ struct Verify: ParsableCommand {
         } else {
             for report in reports {
                 let depth = report.deep ? "dump checked" : "artifact checked"
-                // The location too: the same id can be fine here and damaged on a remote.
-                let name = "\(report.id) (\(report.location))"
-                emit(report.ok ? "\(name): ok (\(depth))" : "\(name): FAILED: \(report.problems.joined(separator: "; "))")
+                emit(report.ok ? "\(report.id): ok (\(depth))" : "\(report.id): FAILED: \(report.problems.joined(separator: "; "))")
             }
         }
         let failed = reports.filter { !$0.ok }

@@ -31,10 +31,10 @@ final class RemoteTests: XCTestCase {
         try FileManager.default.removeItem(atPath: ws.jobDir("db"))
         let shallow = try ws.respaldo("verify", "--remote", "geo")
         assertExit(shallow, 0, "verify --remote geo")
-        XCTAssertTrue(shallow.stdoutText.contains("\(id) (geo): ok (artifact checked)"), shallow.summary)
+        XCTAssertTrue(shallow.stdoutText.contains("\(id): ok (artifact checked)"), shallow.summary)
         let deep = try ws.respaldo("verify", id, "--remote", "geo", "--identity", setup.key.identityPath)
         assertExit(deep, 0, "verify --remote geo --identity")
-        XCTAssertTrue(deep.stdoutText.contains("\(id) (geo): ok (dump checked)"), deep.summary)
+        XCTAssertTrue(deep.stdoutText.contains("\(id): ok (dump checked)"), deep.summary)
 
         let restored = ws.path("restored.bin")
         assertExit(try ws.respaldo("restore", id, "--remote", "geo", "--identity", setup.key.identityPath, "--output", restored), 0, "restore --remote")
@@ -61,7 +61,7 @@ final class RemoteTests: XCTestCase {
 
         let remote = try ws.respaldo("verify", "--remote", "geo")
         assertExit(remote, 1, "verify must fail on a flipped remote byte")
-        XCTAssertTrue(remote.output.contains("\(id) (geo): FAILED"), remote.summary)
+        XCTAssertTrue(remote.output.contains("\(id): FAILED"), remote.summary)
         XCTAssertTrue(remote.output.lowercased().contains("sha-256") || remote.output.lowercased().contains("sha256"), "the failure should name the checksum: \(remote.summary)")
         assertExit(try ws.respaldo("verify"), 0, "the local copy is intact")
         let restored = ws.path("restored.bin")
