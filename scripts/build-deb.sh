@@ -6,8 +6,8 @@
 #
 # The binary is a release build with the Swift runtime and Foundation linked statically
 # (-static-stdlib): the package needs no Swift toolchain, only Debian's libc, libcurl, libssl
-# and zlib. Man pages (one per command) come from swift-argument-parser's generate-manual
-# plugin, completions from its generator (scripts/completions.sh). The build keeps its own
+# and zlib. Man pages (one per command) come from swift-argument-parser's generate-manual,
+# completions from its generator (scripts/completions.sh). The build keeps its own
 # scratch folder (.build-deb), so the next package after a change rebuilds only what changed.
 set -euo pipefail
 
@@ -21,12 +21,18 @@ for tool in dpkg-buildpackage dh lintian; do
 done
 
 cd "$root"
-echo "==> [1/4] release build, static Swift runtime, and man pages (generate-manual plugin)"
-# The plugin builds the package itself, with these flags: that build is the one packaged.
-swift package --scratch-path "$scratch" -Xswiftc -static-stdlib plugin generate-manual --multi-page \
-  --authors "respaldo maintainers" --section 1
+echo "==> [1/4] release build, static Swift runtime, and man pages (generate-manual)"
+# The man pages come from swift-argument-parser's generate-manual, the tool its generate-manual
+# plugin runs. The plugin itself builds every target of the package first, and the test
+# support targets (Tests/StoreContract imports XCTest) do not build outside a test build: the
+# tool is built and run here the way the plugin runs it.
+build=(swift build -c release -Xswiftc -static-stdlib --scratch-path "$scratch")
+"${build[@]}" --product respaldo
+"${build[@]}" --product generate-manual
 binary="$scratch/release/respaldo"
-manuals="$scratch/plugins/GenerateManual/outputs/respaldo"
+manuals="$scratch/manuals"
+rm -rf "$manuals" && mkdir -p "$manuals"
+"$scratch/release/generate-manual" "$binary" --multi-page --authors "respaldo maintainers" --section 1 --output-directory "$manuals"
 [[ -x "$binary" ]] || { echo "build-deb.sh: $binary was not built" >&2; exit 1; }
 if ldd "$binary" | grep -qiE 'libswift|libFoundation'; then
   echo "build-deb.sh: $binary links the Swift runtime dynamically:" >&2; ldd "$binary" >&2; exit 1

@@ -2,7 +2,7 @@
 /// `respaldo --config /etc/x.toml check-config` as often as the other way round (git, systemctl
 /// and ssh all take global options first), but ArgumentParser reads a command's options only
 /// after its name: `--config` (and `--config=PATH`) before the subcommand is moved behind it.
-/// `-V` and `--version` alone answer with the version.
+/// `-V` (which ArgumentParser does not know) and `--version` alone answer with the version.
 enum ArgumentOrder {
     /// What `main` should do with the command line.
     enum Outcome: Equatable {

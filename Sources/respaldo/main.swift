@@ -14,7 +14,8 @@ switch ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()),
 case let .parse(normalized):
     arguments = normalized
 case .version:
-    print("respaldo \(respaldoVersion)")
+    // As ArgumentParser prints it for --version: the bare version, which scripts read.
+    print(respaldoVersion)
     exit(0)
 case let .usage(message):
     fail(message, status: 2)

@@ -121,9 +121,13 @@ final class CheckConfigTests: XCTestCase {
         XCTAssertTrue(asService.stderrText.contains(knownHosts), "every unreadable file is named\n\(asService.summary)")
         XCTAssertTrue(asService.stderrText.contains("chown nobody"), "with the fix\n\(asService.summary)")
 
-        // As root, naming the service user (the owner of state_dir is the default).
-        let asRoot = try Subprocess.run([try Respaldo.binary(), "check-config", "--config", ws.configPath, "--user", "nobody"],
+        // As root before the first run (no state_dir yet, so no one owns it), naming the user.
+        let early = ws.path("early.toml")
+        try Files.write(early, try String(contentsOfFile: ws.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "state_dir = \(toml(ws.stateDir))", with: "state_dir = \(toml(ws.path("state-to-come")))"))
+        let asRoot = try Subprocess.run([try Respaldo.binary(), "check-config", "--config", early, "--user", "nobody"],
                                         environment: Respaldo.environment(home: ws.root), timeout: 60)
+        assertExit(asRoot, 2, "root checking for nobody")
         XCTAssertTrue(asRoot.stderrText.contains(key) && asRoot.stderrText.contains("not readable by nobody"), asRoot.summary)
 
         try Subprocess.checked(["chown", "nobody", key, knownHosts])

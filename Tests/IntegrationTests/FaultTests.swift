@@ -218,7 +218,9 @@ final class FaultTests: XCTestCase {
         let stranger = try AgeKey.generate(ws.path("stranger.txt"))
         let r = try ws.respaldo("drill", "db", "--remote", "geo", "--identity", stranger.identityPath)
         assertExit(r, 1, "a drill with the wrong identity")
-        XCTAssertTrue(r.output.contains("fetch stopped at the age header"), r.summary)
+        // The manifest's recipient fingerprints say so before a byte is fetched; a manifest
+        // without them (version 1) is stopped at the age header.
+        XCTAssertTrue(r.output.contains("not a key it was encrypted to") || r.output.contains("fetch stopped at the age header"), r.summary)
         XCTAssertEqual(Files.list(ws.stateDir + "/drill"), [], "nothing left in the spool")
     }
 

@@ -39,7 +39,7 @@ public struct SnapshotID: Hashable, Comparable, Sendable, CustomStringConvertibl
 }
 
 /// RFC 3339 in UTC with second precision, as manifests and JSON output use.
-func rfc3339(_ date: Date) -> String {
+public func rfc3339(_ date: Date) -> String {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
     formatter.timeZone = TimeZone(identifier: "UTC")
