@@ -124,10 +124,7 @@ struct CheckConfig: ParsableCommand {
             return []
         }
         let alerter = Alerter(config: notify, logger: logger)
-        let event = AlertEvent(
-            job: "check-config", status: .success, snapshot: nil,
-            error: "test alert from respaldo check-config --notify on \(ProcessInfo.processInfo.hostName): alerts reach you",
-            startedAt: Date())
+        let event = AlertEvent.test(configPath: config.path)
         var failed: [String] = []
         for outcome in alerter.sendNow(event) + [alerter.pingNow(.success)].compactMap({ $0 }) {
             if let error = outcome.error {

@@ -53,6 +53,9 @@ public struct AlertEvent: Sendable, Equatable, Encodable {
     public var failingSince: Date?
     /// Failures like this one that the rate limit kept from being sent since the last alert.
     public var repeated: Int = 0
+    /// The text of a message that reports no operation (`check-config --notify`'s test), in
+    /// place of the summary of one.
+    var fixedText: String?
 
     public init(
         kind: OperationKind = .backup, event: AlertEventType? = nil, job: String, status: AlertStatus,
@@ -89,6 +92,7 @@ public struct AlertEvent: Sendable, Equatable, Encodable {
     /// One line: "respaldo: drill of job crm passed on db1 (snapshot crm-…)",
     /// "respaldo: upload of job crm to geo failed on db1 (snapshot crm-…): <first error line>".
     public var summary: String {
+        if let fixedText { return fixedText }
         var text = "respaldo: \(kind.rawValue) of job \(job)\(place) \(verb) on \(host)"
         var notes: [String] = []
         if let snapshot { notes.append("snapshot \(snapshot)") }
