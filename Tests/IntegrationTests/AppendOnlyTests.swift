@@ -124,11 +124,17 @@ final class AppendOnlyTests: XCTestCase {
         }
         XCTAssertEqual(String(decoding: try Files.read(s.ws.path("backups/db/\(artifact)")), as: UTF8.self),
                        String(decoding: try Files.read(folder(s) + "/" + artifact), as: UTF8.self), "the remote artifact is intact")
-        // Allowed by the recipe: renaming a finished file to a *new* name. A verifier sees it.
+        // Allowed by the recipe: adding files (a forged newer inventory, not validly signed)
+        // and renaming a finished file to a *new* name. A verifier sees both.
+        let forged = s.ws.path("inventory-999999999999.json")
+        try Files.write(forged, "{\"format\": \"respaldo-inventory/1\"}")
+        try Files.write(forged + ".sig", "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n")
+        assertExit(try sftp(s, "put \(forged) db/\nput \(forged).sig db/"), 0, "adding files")
         assertExit(try sftp(s, "rename db/\(id).manifest.json db/hidden.json"), 0, "rename to a new name")
         let verify = try admin(s, "verify", "--all", "--remote", "geo")
         assertExit(verify, 1, "the hidden snapshot is missing from the signed inventory")
         XCTAssertTrue(verify.output.contains("missing"), verify.summary)
+        XCTAssertTrue(verify.output.contains("signature check failed for job db at geo: inventory"), "the forged inventory: \(verify.summary)")
     }
 
     /// One sftp command as the add-only account, in batch mode (any failure is exit 1).

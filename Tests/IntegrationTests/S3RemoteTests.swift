@@ -153,10 +153,14 @@ final class S3RemoteTests: XCTestCase {
         _ = try attack(s, "DELETE", artifactKey, body: "")
         let after = try s.weed.s3Request("GET", "/\(s.bucket)?prefix=prod%2Fdb%2F\(id).dump.gz.age&versions=")
         XCTAssertTrue(after.contains(versionID), "the original version survives: \(after)")
+        // A forged newer inventory (no valid signature) is refused, not believed.
+        XCTAssertEqual(try attack(s, "PUT", "/\(s.bucket)/prod/db/inventory-999999999999.json", body: "{\"format\": \"respaldo-inventory/1\"}"), 200)
+        XCTAssertEqual(try attack(s, "PUT", "/\(s.bucket)/prod/db/inventory-999999999999.json.sig", body: "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n"), 200)
         // A [trust] verifier notices at once.
         let verify = try s.ws.respaldo("verify", "--all", "--remote", "vault")
         assertExit(verify, 1, "the verifier sees the attack")
-        XCTAssertTrue(verify.output.contains("tamper") || verify.output.contains("signature") || verify.output.contains("missing"), verify.summary)
+        XCTAssertTrue(verify.output.contains("tamper") || verify.output.contains("missing"), verify.summary)
+        XCTAssertTrue(verify.output.contains("signature check failed for job db at vault: inventory"), "the forged inventory: \(verify.summary)")
     }
 
     /// A raw request with the server's credentials and any body; its HTTP status.
