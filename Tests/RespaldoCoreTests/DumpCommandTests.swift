@@ -79,10 +79,10 @@ final class DumpCommandTests: XCTestCase {
     }
 
     func testChildProcessReportsExitAndSignal() throws {
-        let ok = try ChildProcess(argv: ["sh", "-c", "echo hi; echo err >&2; exit 3"], environment: childEnvironment(adding: [:]))
+        let ok = try ChildProcess(argv: ["sh", "-c", "echo hi; echo err >&2; exit 3"], environment: dumpEnvironment(adding: [:]))
         XCTAssertEqual(try readChunk(from: ok.stdoutFD, tool: "sh"), Array("hi\n".utf8))
         XCTAssertEqual(ok.wait(), .exited(3))
-        let killed = try ChildProcess(argv: ["sleep", "30"], environment: childEnvironment(adding: [:]))
+        let killed = try ChildProcess(argv: ["sleep", "30"], environment: dumpEnvironment(adding: [:]))
         killed.terminate()
         XCTAssertEqual(killed.wait(), .signaled(SIGTERM))
         XCTAssertThrowsError(try ChildProcess(argv: ["/nonexistent/tool"], environment: [:]))

@@ -17,9 +17,11 @@ final class SQLSession: @unchecked Sendable {
     private let echo: (String) -> String
     private var pending: [UInt8] = []
 
+    /// The client gets the dump tools' allow-listed environment (it connects as the dump
+    /// does) plus `environment`.
     init(argv: [String], environment: [String: String], echo: @escaping (String) -> String, logger: Logger) throws {
         tool = URL(fileURLWithPath: argv[0]).lastPathComponent
-        child = try ChildProcess(argv: argv, environment: childEnvironment(adding: environment), pipeStdin: true)
+        child = try ChildProcess(argv: argv, environment: dumpEnvironment(adding: environment), pipeStdin: true)
         stderr = StderrCollector(fd: child.stderrFD, tool: tool, logger: logger)
         self.echo = echo
     }

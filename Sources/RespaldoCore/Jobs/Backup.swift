@@ -134,7 +134,7 @@ public struct BackupJob {
         let counting = RowCounts.begin(for: job.source, command: command, logger: logger)
         defer { counting?.abandon() }
         let argv = counting?.dumpArgv(command.argv) ?? command.argv
-        let child = try ChildProcess.start(argv: argv, environment: childEnvironment(adding: command.environment), priority: job.priority, logger: logger)
+        let child = try ChildProcess.start(argv: argv, environment: dumpEnvironment(adding: command.environment), priority: job.priority, logger: logger)
         counting?.dumpStarted(pid: child.pid)
         let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
         defer {

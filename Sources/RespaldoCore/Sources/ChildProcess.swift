@@ -139,14 +139,3 @@ final class ChildProcess: @unchecked Sendable {
         if termination == nil { kill(-pid, SIGTERM) }
     }
 }
-
-/// The environment a dump tool inherits: ours, minus anything that could leak a secret of
-/// respaldo's own, plus what the source adds.
-func childEnvironment(adding extra: [String: String]) -> [String: String] {
-    var env = ProcessInfo.processInfo.environment
-    for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"] {
-        env.removeValue(forKey: key)
-    }
-    env.merge(extra) { _, new in new }
-    return env
-}

@@ -55,7 +55,7 @@ public struct SourceProbe {
             } else if let separator = command.argv.firstIndex(of: "--") {
                 command.argv.insert("--no-data", at: separator)
             }
-            let child = try ChildProcess(argv: command.argv, environment: childEnvironment(adding: command.environment))
+            let child = try ChildProcess(argv: command.argv, environment: dumpEnvironment(adding: command.environment))
             let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
             let drain = OutputDrain(fd: child.stdoutFD)
             let termination = child.wait()
