@@ -11,7 +11,7 @@ extension ConfigParser {
         try s.checkKeys(
             ["name", "schedule", "timezone", "source"] + Self.databaseKeys + [
                 "paths", "command", "compression_level", "compression_threads", "upload", "remotes", "min_bytes", "max_shrink", "sanity", "drill",
-                "nice", "ionice",
+                "nice", "ionice", "timeout",
             ])
         let name = try s.requiredString("name")
         attempt(()) {
@@ -56,6 +56,7 @@ extension ConfigParser {
             return parsed
         }
         job.priority = attempt(DumpPriority()) { try parsePriority(s) }
+        job.timeout = attempt(JobConfig.defaultTimeout) { try parseJobTimeout(s) }
         return job
     }
 

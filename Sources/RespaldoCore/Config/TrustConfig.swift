@@ -22,31 +22,6 @@ public struct TrustConfig: Sendable, Equatable {
     }
 }
 
-/// A duration as the configuration writes it: a whole number and a unit, `90s`, `45m`,
-/// `36h`, `7d`, or several of them (`1d12h`).
-public enum ConfigDuration {
-    public static func parse(_ text: String) -> TimeInterval? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
-        var total = 0.0
-        var digits = ""
-        var sawUnit = false
-        for character in text.trimmingCharacters(in: .whitespaces) {
-            if character.isASCII, character.isNumber {
-                digits.append(character)
-                guard digits.count <= 9 else { return nil }
-            } else if let unit = units[character], let value = Int(digits) {
-                total += Double(value) * unit
-                digits = ""
-                sawUnit = true
-            } else {
-                return nil
-            }
-        }
-        guard digits.isEmpty, sawUnit, total > 0 else { return nil }
-        return total
-    }
-}
-
 extension ConfigParser {
     func parseSigning(_ s: ConfigSection) throws -> SigningConfig {
         try s.checkKeys(["key_file"])

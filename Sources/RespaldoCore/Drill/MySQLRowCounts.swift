@@ -42,11 +42,11 @@ final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
         self.tables = tables
     }
 
-    static func begin(_ db: DatabaseSource, defaultsArgument: String, logger: Logger) -> MySQLRowCounts? {
+    static func begin(_ db: DatabaseSource, defaultsArgument: String, cancellation: CancellationToken? = nil, logger: Logger) -> MySQLRowCounts? {
         let argv = MySQLClient.client(defaultsArgument: defaultsArgument, database: db.database)
         var session: SQLSession?
         do {
-            let opened = try SQLSession(argv: argv, environment: [:], echo: { "SELECT '\($0)';" }, logger: logger)
+            let opened = try SQLSession(argv: argv, environment: [:], echo: { "SELECT '\($0)';" }, cancellation: cancellation, logger: logger)
             session = opened
             _ = try opened.query("""
                 SET SESSION lock_wait_timeout = 10;

@@ -15,13 +15,13 @@ final class PostgresRowCounts: RowCountCapture, @unchecked Sendable {
         self.snapshot = snapshot
     }
 
-    static func begin(_ db: DatabaseSource, environment: [String: String], logger: Logger) -> PostgresRowCounts? {
+    static func begin(_ db: DatabaseSource, environment: [String: String], cancellation: CancellationToken? = nil, logger: Logger) -> PostgresRowCounts? {
         // ON_ERROR_STOP off: a failed count must not end the session, or the exported snapshot
         // would vanish under a pg_dump that has not imported it yet.
         let argv = PostgresClient.psql(host: db.host, port: db.port, user: db.user, database: db.database, extra: ["-v", "ON_ERROR_STOP=0"])
         var session: SQLSession?
         do {
-            let opened = try SQLSession(argv: argv, environment: environment, echo: { "\\echo \($0)" }, logger: logger)
+            let opened = try SQLSession(argv: argv, environment: environment, echo: { "\\echo \($0)" }, cancellation: cancellation, logger: logger)
             session = opened
             let lines = try opened.query(
                 "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSET LOCAL statement_timeout = 0;\nSELECT pg_catalog.pg_export_snapshot();",

@@ -25,21 +25,22 @@ enum RowCounts {
     /// Starts counting for `source`; nil for sources without tables or when counting is not
     /// possible (logged). Call after the dump's secret files exist: the counting session
     /// connects with the same credentials, from the same environment or defaults file.
-    static func begin(for source: SourceConfig, command: DumpCommand, logger: Logger) -> (any RowCountCapture)? {
+    /// `cancellation` stops the session (a silent server must not hold a run past its timeout).
+    static func begin(for source: SourceConfig, command: DumpCommand, cancellation: CancellationToken? = nil, logger: Logger) -> (any RowCountCapture)? {
         switch source {
         case let .postgres(db):
             if let flag = db.dumpArgs.first(where: selects(postgresFilters)) {
                 logger.warning("row counts of \(db.database) not recorded: dump_args \(flag) changes which rows the dump holds")
                 return nil
             }
-            return PostgresRowCounts.begin(db, environment: command.environment, logger: logger)
+            return PostgresRowCounts.begin(db, environment: command.environment, cancellation: cancellation, logger: logger)
         case let .mysql(db):
             if let flag = db.dumpArgs.first(where: selects(mysqlFilters)) {
                 logger.warning("row counts of \(db.database) not recorded: dump_args \(flag) changes which rows the dump holds or how it locks")
                 return nil
             }
             guard let defaults = command.argv.first(where: { $0.hasPrefix("--defaults-extra-file=") }) else { return nil }
-            return MySQLRowCounts.begin(db, defaultsArgument: defaults, logger: logger)
+            return MySQLRowCounts.begin(db, defaultsArgument: defaults, cancellation: cancellation, logger: logger)
         case .files, .command:
             return nil
         }

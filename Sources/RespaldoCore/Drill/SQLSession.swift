@@ -18,10 +18,11 @@ final class SQLSession: @unchecked Sendable {
     private var pending: [UInt8] = []
 
     /// The client gets the dump tools' allow-listed environment (it connects as the dump
-    /// does) plus `environment`.
-    init(argv: [String], environment: [String: String], echo: @escaping (String) -> String, logger: Logger) throws {
+    /// does) plus `environment`; `cancellation` stops it.
+    init(argv: [String], environment: [String: String], echo: @escaping (String) -> String,
+         cancellation: CancellationToken? = nil, logger: Logger) throws {
         tool = URL(fileURLWithPath: argv[0]).lastPathComponent
-        child = try ChildProcess(argv: argv, environment: dumpEnvironment(adding: environment), pipeStdin: true)
+        child = try ChildProcess(argv: argv, environment: dumpEnvironment(adding: environment), pipeStdin: true, cancellation: cancellation)
         stderr = StderrCollector(fd: child.stderrFD, tool: tool, logger: logger)
         self.echo = echo
     }

@@ -17,6 +17,11 @@ public struct BackupJob {
     /// Called once the job's lock is held, before the dump starts (the healthchecks start ping:
     /// a run that finds the job locked never started).
     public var onStart: (() -> Void)?
+    /// Stops the run from outside: SIGINT/SIGTERM by default; the daemon passes its own (a
+    /// child of that one). The run adds the job's `timeout` on a token of its own.
+    public var cancellation: CancellationToken = Interruption.token
+    /// Where the job's `timeout` is measured; tests inject a clock they advance.
+    public var deadlineClock: any DeadlineClock = DispatchDeadlineClock()
 
     public init(config: Config, jobName: String, logger: Logger) throws {
         self.config = config
@@ -29,6 +34,10 @@ public struct BackupJob {
     /// only when the snapshot reached every remote. Returns the new snapshot's manifest, or
     /// throws; a snapshot that is safe locally but failed to upload is reported through
     /// `uploadFailures`.
+    ///
+    /// Past the job's `timeout`, or on SIGINT/SIGTERM, the run is cancelled: the dump's process
+    /// group is stopped, the temporary files go, and it throws (a local snapshot already
+    /// complete stays, its copies pending).
     public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
         let run = try runReporting(upload: upload)
         return (run.manifest, run.failures)
@@ -39,6 +48,8 @@ public struct BackupJob {
     public func runReporting(upload: Bool = true) throws -> BackupRun {
         let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
         defer { withExtendedLifetime(lock) {} }
+        let token = CancellationToken(parent: cancellation, timeout: job.timeout, clock: deadlineClock)
+        defer { token.detach() }
         onStart?()
         let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
         let streaming = upload && job.uploadMode == .streaming
@@ -46,12 +57,16 @@ public struct BackupJob {
         let manifest: Manifest
         do {
             manifest = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [],
-                                    checkIDsOn: upload ? remotes : [], streamed: &streamed)
+                                    checkIDsOn: upload ? remotes : [], streamed: &streamed, cancellation: token)
             Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
         } catch {
             Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
             throw error
         }
+        // From here the snapshot is complete locally; a cancellation stops the remote copies
+        // (they stay pending) and what follows them.
+        let stopRemotes = token.onCancel { _ in remotes.forEach { $0.cancel() } }
+        defer { stopRemotes.remove() }
         let snapshot = Snapshot(manifest: manifest, location: "local")
         var result = BackupRun(manifest: manifest)
         if let signer = try config.signing.map(ManifestSigner.load) {
@@ -64,9 +79,9 @@ public struct BackupJob {
         for remote in remotes {
             do {
                 if streamed.contains(remote.location) {
-                    try UploadJob(config: config, logger: logger).publishStreamed(snapshot, to: remote)
+                    try UploadJob(config: config, logger: logger, cancellation: token).publishStreamed(snapshot, to: remote)
                 } else if upload {
-                    var uploader = UploadJob(config: config, logger: logger)
+                    var uploader = UploadJob(config: config, logger: logger, cancellation: token)
                     uploader.showProgress = showProgress
                     try uploader.upload(snapshot, to: remote)
                 } else {
@@ -80,6 +95,7 @@ public struct BackupJob {
                                           error: error as? RespaldoError ?? .failed("upload of \(manifest.id) to \(remote.location) failed: \(error)")))
             }
         }
+        if let reason = token.reason { throw cancelled(reason, after: result) }
         guard result.failures.isEmpty && (upload || remotes.isEmpty) else {
             if !remotes.isEmpty {
                 logger.warning("job \(job.name): retention skipped until every remote has \(manifest.id)")
@@ -102,7 +118,14 @@ public struct BackupJob {
                 result.steps.append(.init(kind: .prune, location: store.location, error: .failed("prune of \(job.name) in \(store.location) failed: \(error)")))
             }
         }
+        if let reason = token.reason { throw cancelled(reason, after: result) }
         return result
+    }
+
+    /// The error of a run cancelled once its local snapshot was complete.
+    private func cancelled(_ reason: CancellationReason, after run: BackupRun) -> RespaldoError {
+        let failures = run.failures.isEmpty ? "" : " (\(run.failures.map(\.description).joined(separator: "; ")))"
+        return .failed("job \(job.name) \(reason): snapshot \(run.manifest.id) is complete locally, but the run was cancelled before its copies and retention were done\(failures); `respaldo upload` sends what is pending")
     }
 
     /// Makes the local snapshot (the caller holds the job's lock). With `streamTo`, the artifact
@@ -110,8 +133,9 @@ public struct BackupJob {
     /// then lists the remotes whose artifact is in place (their manifests are the caller's).
     /// Every remote in `pendingFor` is marked pending before the dump starts, so a crash after
     /// the local commit can never lose the fact that a copy is owed.
+    /// `cancellation` stops the dump, its row count session and the pipeline.
     func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], checkIDsOn: [any Store] = [],
-                  streamed: inout Set<String>) throws -> Manifest {
+                  streamed: inout Set<String>, cancellation: CancellationToken) throws -> Manifest {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
@@ -131,10 +155,12 @@ public struct BackupJob {
         let started = id.time
         logger.info("backup \(id) started: \(command.toolName)")
         // Row counts for the drill, from the snapshot the dump reads (Drill/RowCountCapture.swift).
-        let counting = RowCounts.begin(for: job.source, command: command, logger: logger)
+        let counting = RowCounts.begin(for: job.source, command: command, cancellation: cancellation, logger: logger)
         defer { counting?.abandon() }
+        try cancellation.throwIfCancelled()
         let argv = counting?.dumpArgv(command.argv) ?? command.argv
-        let child = try ChildProcess.start(argv: argv, environment: dumpEnvironment(adding: command.environment), priority: job.priority, logger: logger)
+        let child = try ChildProcess.start(argv: argv, environment: dumpEnvironment(adding: command.environment), priority: job.priority,
+                                           cancellation: cancellation, killsGroupOnExit: true, logger: logger)
         counting?.dumpStarted(pid: child.pid)
         let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
         defer {
@@ -160,13 +186,15 @@ public struct BackupJob {
         let stream = remotes.isEmpty ? nil : StreamingUpload(remotes: remotes, name: artifactPath, logger: logger)
         // A failing stage stops the remote lanes too: a consumer blocked on a slow remote's
         // full queue must not keep the failure (or SIGTERM) waiting.
-        let pipeline = Pipeline(onFailure: { child.terminate(); stream?.abort() })
+        let pipeline = Pipeline(cancellation: cancellation, onFailure: { child.terminate(); stream?.abort() })
         do {
             try pipeline.run(
                 source: { emit in
                     var total: Int64 = 0
                     while true {
-                        let chunk = try readChunk(from: child.stdoutFD, tool: command.toolName)
+                        // Stops waiting once the pipeline failed: a process outside the dump's
+                        // group may hold its stdout open, so the end of input may never come.
+                        let chunk = try readChunk(from: child.stdoutFD, tool: command.toolName, until: { pipeline.hasFailed })
                         if chunk.isEmpty { break }
                         total += Int64(chunk.count)
                         try emit(chunk)
@@ -199,6 +227,8 @@ public struct BackupJob {
             // A lane can have published just before the local copy failed: take it back.
             for remote in remotes where laneFailures[remote.location] == nil { try? remote.delete(artifactPath) }
             for name in remoteNames { pending.clear(id.description, remote: name) }
+            // Whatever stage noticed it first, a cancelled run says why it was cancelled.
+            if let reason = cancellation.reason { throw RespaldoError.failed("backup \(id) failed: job \(job.name) \(reason)") }
             throw RespaldoError.failed("backup \(id) failed: \(error)")
         }
         // The meter's last line goes before the log lines that follow, never after them.
@@ -207,6 +237,12 @@ public struct BackupJob {
         streamed = Set(remotes.map(\.location).filter { streamFailures[$0] == nil })
 
         let tables = counting?.finish()
+        if let reason = cancellation.reason {
+            for remote in remotes where streamed.contains(remote.location) { try? remote.delete(artifactPath) }
+            for name in remoteNames { pending.clear(id.description, remote: name) }
+            try? store.delete(artifactPath)
+            throw RespaldoError.failed("backup \(id) failed: job \(job.name) \(reason)")
+        }
         let manifest = Manifest(
             format: Manifest.formatName, id: id.description, job: job.name, host: hostName(),
             source: .init(kind: job.source.kind, argv: argv),

@@ -10,10 +10,13 @@ public struct UploadJob {
     public let logger: Logger
     /// A progress line per upload (on a terminal).
     public var showProgress = false
+    /// Aborts the transfer in progress (the remote `.partial` stays for the next upload).
+    public let cancellation: CancellationToken
 
-    public init(config: Config, logger: Logger) {
+    public init(config: Config, logger: Logger, cancellation: CancellationToken = Interruption.token) {
         self.config = config
         self.logger = logger
+        self.cancellation = cancellation
     }
 
     /// Uploads one snapshot; its pending marker is cleared only on success. The local artifact
@@ -21,9 +24,10 @@ public struct UploadJob {
     /// With `[signing]`, the signature goes before the manifest, and (unless `publishInventory`
     /// is false, for a caller that uploads several) the remote's signed inventory after.
     public func upload(_ snapshot: Snapshot, to remote: any CancellableStore, publishInventory: Bool = true) throws {
-        // SIGINT/SIGTERM abort the transfer; the remote `.partial` stays for the next upload.
-        let interruption = Interruption.register { _ in remote.cancel() }
-        defer { Interruption.unregister(interruption) }
+        // Cancellation (SIGINT/SIGTERM, a backup's timeout) aborts the transfer; the remote
+        // `.partial` stays for the next upload.
+        let registration = cancellation.onCancel { _ in remote.cancel() }
+        defer { registration.remove() }
         let pending = PendingUploads(stateDir: config.stateDir)
         try pending.mark(snapshot.id, remote: remote.location)
         let local = LocalStore(root: config.localDir)

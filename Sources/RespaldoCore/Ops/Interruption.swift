@@ -6,14 +6,21 @@ import Glibc
 /// The run was stopped by SIGINT or SIGTERM.
 public struct Interrupted: Error, CustomStringConvertible {
     public let signal: Int32
-    public var description: String { "interrupted by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")" }
+    public var description: String { CancellationReason.signal(signal).description }
 }
 
 /// Turns SIGINT, SIGTERM and SIGHUP into cancellation of whatever is running, so an interrupted
 /// backup or restore removes its temporary files instead of dying mid-write. With nothing
 /// running, or on a second signal, the process exits at once. The daemon takes SIGHUP for
-/// itself (`onHangup`: reload) and registers a handler of its own for a graceful stop.
+/// itself (`onHangup`: reload).
+///
+/// The signal cancels `token`, the root of every run's `CancellationToken` (a backup's token is
+/// its child, with the job's deadline), so SIGTERM and a timeout stop a run by one path. The
+/// handler registry (`register`) remains for the work that does not take a token yet (drills).
 public enum Interruption {
+    /// Cancelled with `.signal` by the first SIGINT or SIGTERM.
+    public static let token = CancellationToken()
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var handlers: [Int: @Sendable (Int32) -> Void] = [:]
     nonisolated(unsafe) private static var nextToken = 0
@@ -74,8 +81,9 @@ public enum Interruption {
         received = signal
         let current = Array(handlers.values)
         lock.unlock()
-        if repeated || current.isEmpty { exit(128 + signal) }
+        if repeated || (current.isEmpty && !token.hasHandlers) { exit(128 + signal) }
         current.forEach { $0(signal) }
+        token.cancel(reason: .signal(signal))
     }
 
     private static func signalSet() -> sigset_t {

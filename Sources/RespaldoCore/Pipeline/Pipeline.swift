@@ -26,12 +26,20 @@ final class Pipeline: @unchecked Sendable {
     private var firstError: (any Error)?
     private var queues: [BoundedQueue<[UInt8]>] = []
     private let onFailure: @Sendable () -> Void
+    private let cancellation: CancellationToken
 
     /// `onFailure` runs once, at the first failure, from the failing thread: the place to stop
-    /// a dump process that might otherwise keep a stage blocked in read().
-    init(onFailure: @escaping @Sendable () -> Void = {}) {
+    /// a dump process that might otherwise keep a stage blocked in read(). A cancelled
+    /// `cancellation` (SIGINT/SIGTERM by default; a backup's own token, with its deadline) fails
+    /// the pipeline with `Cancelled`.
+    init(cancellation: CancellationToken = Interruption.token, onFailure: @escaping @Sendable () -> Void = {}) {
+        self.cancellation = cancellation
         self.onFailure = onFailure
     }
+
+    /// True once any stage failed or the run was cancelled: a source blocked on input that may
+    /// never end polls it.
+    var hasFailed: Bool { lock.withLock { firstError != nil } }
 
     /// `source` runs on its own thread, handing each chunk to `emit`; it should return only once
     /// its input is known good (e.g. the dump exited 0), and throw otherwise.
@@ -42,8 +50,8 @@ final class Pipeline: @unchecked Sendable {
         consumer: (_ next: () throws -> [UInt8]?) throws -> Void
     ) throws {
         queues = (0...transforms.count).map { _ in BoundedQueue<[UInt8]>(capacity: Self.queueDepth) }
-        let interruption = Interruption.register { [self] signal in fail(Interrupted(signal: signal)) }
-        defer { Interruption.unregister(interruption) }
+        let registration = cancellation.onCancel { [self] reason in fail(Cancelled(reason)) }
+        defer { registration.remove() }
         let group = DispatchGroup()
         let unchecked = UncheckedSendable(value: (source, transforms))
 

@@ -110,12 +110,21 @@ final class GunzipStage: EmittingTransform {
 }
 
 /// Reads a file descriptor in pipeline-sized chunks.
-func readChunk(from fd: Int32, tool: String) throws -> [UInt8] {
+func readChunk(from fd: Int32, tool: String, until stop: () -> Bool = { false }) throws -> [UInt8] {
     var chunk = [UInt8](repeating: 0, count: Pipeline.chunkSize)
     var filled = 0
     // Fill the chunk: pipes deliver 64 KiB at a time, and fewer, larger chunks mean fewer
     // queue handoffs downstream.
     while filled < chunk.count {
+        // Wait in poll, a quarter second at a time, so that `stop` is heard even when no byte
+        // and no end of input ever comes.
+        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let polled = poll(&ready, 1, 250)
+        if polled < 0 && errno != EINTR { throw SourceError.read(tool: tool, errno) }
+        if polled <= 0 {
+            if stop() { throw PipelineCancelled() }
+            continue
+        }
         let count = chunk.withUnsafeMutableBytes { buffer in
             Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
         }

@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// A child process started with posix_spawn: argv as given (no shell), its own environment,
-/// stdin from /dev/null or a given descriptor, stdout and stderr as pipes.
+/// stdin from /dev/null or a given descriptor, stdout and stderr as pipes. Given a
+/// cancellation token, it is stopped when the token is cancelled (SIGTERM to its group,
+/// SIGKILL after `killGrace`).
 final class ChildProcess: @unchecked Sendable {
     enum Termination: Equatable, CustomStringConvertible {
         case exited(Int32)
@@ -18,6 +20,11 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// How long a child asked to stop (SIGTERM) has before its group gets SIGKILL: enough for
+    /// pg_dump or psql to end their session cleanly, short enough that a dump ignoring SIGTERM
+    /// cannot hold a cancelled run.
+    static let killGrace: TimeInterval = 5
+
     let pid: pid_t
     let argv: [String]
     /// Read end of the child's stdout (or -1 when stdout was not piped).
@@ -26,15 +33,21 @@ final class ChildProcess: @unchecked Sendable {
     let stderrFD: Int32
     /// Write end of the child's stdin when `pipeStdin` was asked for, else -1.
     private(set) var stdinFD: Int32
+    /// With it, what is left of the child's process group when the child itself ends is killed
+    /// (a shell's `sleep 1000 &` that would otherwise outlive the run).
+    private let killsGroupOnExit: Bool
     private let lock = NSLock()
     /// Serializes waiters (only one may reap).
     private let waitLock = NSLock()
     private var termination: Termination?
+    private var cancellation: CancellationRegistration?
 
     /// Starts `argv[0]` (looked up in PATH when it has no slash).
-    init(argv: [String], environment: [String: String], pipeStdin: Bool = false, pipeStdout: Bool = true) throws {
-        precondition(!argv.isEmpty)
+    init(argv: [String], environment: [String: String], pipeStdin: Bool = false, pipeStdout: Bool = true,
+         cancellation: CancellationToken? = nil, killsGroupOnExit: Bool = false) throws {
+        guard !argv.isEmpty, !argv[0].isEmpty else { throw SourceError.spawn("(empty command)", ENOENT) }
         self.argv = argv
+        self.killsGroupOnExit = killsGroupOnExit
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         guard Self.makePipe(&errPipe) else { throw SourceError.spawn(argv[0], errno) }
         if pipeStdout, !Self.makePipe(&outPipe) { throw SourceError.spawn(argv[0], errno) }
@@ -83,6 +96,10 @@ final class ChildProcess: @unchecked Sendable {
         self.stdoutFD = outPipe[0]
         self.stderrFD = errPipe[0]
         self.stdinFD = inPipe[1]
+        if let cancellation {
+            let registration = cancellation.onCancel { [weak self] _ in self?.terminate() }
+            lock.withLock { self.cancellation = registration }
+        }
     }
 
     /// A pipe whose ends close on exec, so no other child inherits them (the child gets its
@@ -94,6 +111,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
+        cancellation?.remove()
         for fd in [stdoutFD, stderrFD, stdinFD] where fd >= 0 { close(fd) }
     }
 
@@ -123,19 +141,34 @@ final class ChildProcess: @unchecked Sendable {
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
         lock.lock()
         defer { lock.unlock() }
+        // Until the child is reaped its pid cannot be reused, so its group id still means its group.
+        if killsGroupOnExit { kill(-pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        cancellation?.remove()
+        cancellation = nil
         // WIFEXITED / WEXITSTATUS are macros; these are their definitions.
         let result: Termination = (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
         termination = result
         return result
     }
 
-    /// Asks the child and its process group to stop; harmless when it already ended (until
-    /// it is reaped, the pid and group id are still ours).
+    /// Asks the child and its process group to stop (SIGTERM), and kills them (SIGKILL) if the
+    /// child has not been reaped `killGrace` seconds later; harmless when it already ended
+    /// (until it is reaped, the pid and group id are still ours).
     func terminate() {
+        guard signalGroup(SIGTERM) else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.killGrace) { [weak self] in
+            _ = self?.signalGroup(SIGKILL)
+        }
+    }
+
+    /// Sends `signal` to the child's group unless it was reaped; true when it was sent.
+    private func signalGroup(_ signal: Int32) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if termination == nil { kill(-pid, SIGTERM) }
+        guard termination == nil else { return false }
+        kill(-pid, signal)
+        return true
     }
 }

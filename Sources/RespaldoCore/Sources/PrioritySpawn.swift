@@ -9,13 +9,17 @@ import Synchronization
 /// privileges) and starts the child. No wrapper program sits in the argv, and the child runs
 /// at its priority from its first instruction.
 extension ChildProcess {
-    static func start(argv: [String], environment: [String: String], priority: DumpPriority, logger: Logger) throws -> ChildProcess {
-        guard !priority.isDefault else { return try ChildProcess(argv: argv, environment: environment) }
+    static func start(argv: [String], environment: [String: String], priority: DumpPriority,
+                      cancellation: CancellationToken? = nil, killsGroupOnExit: Bool = false, logger: Logger) throws -> ChildProcess {
+        @Sendable func spawn() throws -> ChildProcess {
+            try ChildProcess(argv: argv, environment: environment, cancellation: cancellation, killsGroupOnExit: killsGroupOnExit)
+        }
+        guard !priority.isDefault else { return try spawn() }
         let outcome = Mutex<Result<ChildProcess, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             lowerThisThread(to: priority, tool: argv[0], logger: logger)
-            let started = Result<ChildProcess, any Error> { try ChildProcess(argv: argv, environment: environment) }
+            let started = Result<ChildProcess, any Error> { try spawn() }
             outcome.withLock { $0 = started }
             done.signal()
         }

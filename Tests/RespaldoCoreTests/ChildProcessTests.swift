@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@testable import RespaldoCore
+
+/// Child processes and cancellation: a token stops a child and its group, and a pipeline
+/// whose source never ends is cut by a deadline on an injected clock.
+final class ChildProcessTests: XCTestCase {
+    private let env = dumpEnvironment(adding: [:])
+
+    func testCancellationStopsTheChildAndItsGroup() throws {
+        let token = CancellationToken()
+        let child = try ChildProcess(argv: ["sh", "-c", "sleep 30 & echo $!; wait"], environment: env, cancellation: token)
+        let background = try XCTUnwrap(pid_t(firstOutput(child)))
+        XCTAssertEqual(getpgid(background), child.pid, "what the child starts is in its group")
+        token.cancel(reason: .deadline(limit: 1))
+        XCTAssertEqual(child.wait(), .signaled(SIGTERM))
+        XCTAssertTrue(waitUntilGone(background), "the group's other members are stopped too")
+    }
+
+    func testAChildIgnoringSIGTERMIsKilledAfterTheGrace() throws {
+        let child = try ChildProcess(argv: ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.1; done"], environment: env)
+        XCTAssertEqual(firstOutput(child), "ready")
+        let started = Date()
+        child.terminate()
+        XCTAssertEqual(child.wait(), .signaled(SIGKILL))
+        XCTAssertEqual(Date().timeIntervalSince(started), ChildProcess.killGrace, accuracy: 2)
+    }
+
+    func testStragglersOfAFinishedDumpAreKilled() throws {
+        let child = try ChildProcess(argv: ["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"], environment: env, killsGroupOnExit: true)
+        let straggler = try XCTUnwrap(pid_t(firstOutput(child)))
+        XCTAssertEqual(child.wait(), .exited(0))
+        XCTAssertTrue(waitUntilGone(straggler))
+    }
+
+    /// The dump exits 0 but a child keeps its stdout: the deadline still ends the pipeline.
+    func testDeadlineCutsAPipelineWhoseInputNeverEnds() throws {
+        let clock = ManualDeadlineClock()
+        let token = CancellationToken(parent: nil, timeout: 3600, clock: clock)
+        let child = try ChildProcess(argv: ["sh", "-c", "sleep 30 & echo data"], environment: env, cancellation: token, killsGroupOnExit: true)
+        defer { child.terminate(); child.wait() }
+        let pipeline = Pipeline(cancellation: token, onFailure: { child.terminate() })
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { clock.advance(by: 3600) }
+        let started = Date()
+        XCTAssertThrowsError(try pipeline.run(
+            source: { emit in
+                while true {
+                    let chunk = try readChunk(from: child.stdoutFD, tool: "sh", until: { pipeline.hasFailed })
+                    if chunk.isEmpty { break }
+                    try emit(chunk)
+                }
+            },
+            transforms: [HashTap()],
+            consumer: { next in while try next() != nil {} })
+        ) { error in
+            XCTAssertEqual(error as? Cancelled, Cancelled(.deadline(limit: 3600)), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+
+    func testUnknownProgramIsASpawnError() {
+        XCTAssertThrowsError(try ChildProcess(argv: ["respaldo-no-such-tool"], environment: env)) { error in
+            XCTAssertTrue("\(error)".contains("respaldo-no-such-tool"), "\(error)")
+        }
+        XCTAssertThrowsError(try ChildProcess(argv: ["/etc/passwd"], environment: env)) { error in
+            XCTAssertTrue("\(error)".contains("ermission"), "exec's own failure is reported: \(error)")
+        }
+    }
+
+    /// What the child wrote first (one read: the child's first line, as it echoes it at once).
+    private func firstOutput(_ child: ChildProcess) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBytes { read(child.stdoutFD, $0.baseAddress, $0.count) }
+        return String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func waitUntilGone(_ pid: pid_t) -> Bool {
+        for _ in 0..<100 where isLive(pid) { usleep(50_000) }
+        return !isLive(pid)
+    }
+
+    /// Exists and is not a zombie (an orphan is reaped by init, which in a container may be slow).
+    private func isLive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+}
