@@ -21,7 +21,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // timerfd and eventfd, which Glibc's Swift module lacks; used by the daemon's timer only.
+        // timerfd and eventfd, which Glibc's Swift module lacks (the daemon's timer), and the
+        // fork + PR_SET_PDEATHSIG + exec that starts child processes (Sources/Spawner.swift).
         .systemLibrary(name: "CLinux"),
 
         .target(name: "Gzip", dependencies: ["CZlib"]),

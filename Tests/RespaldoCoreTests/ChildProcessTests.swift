@@ -6,10 +6,16 @@ import Glibc
 
 @testable import RespaldoCore
 
-/// Child processes and cancellation: a token stops a child and its group, and a pipeline
-/// whose source never ends is cut by a deadline on an injected clock.
+/// Child processes and cancellation: a token stops a child and its group, a pipeline whose
+/// source never ends is cut by a deadline on an injected clock, and a child forked for a
+/// thread that has ended lives on (PR_SET_PDEATHSIG is tied to the spawner thread, not the
+/// caller's).
 final class ChildProcessTests: XCTestCase {
     private let env = dumpEnvironment(adding: [:])
+
+    private func alive(_ pid: pid_t) -> Bool {
+        kill(pid, 0) == 0 && ProcFS.startTicks(pid) != nil
+    }
 
     func testCancellationStopsTheChildAndItsGroup() throws {
         let token = CancellationToken()
@@ -62,6 +68,24 @@ final class ChildProcessTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
+    /// PR_SET_PDEATHSIG fires when the forking *thread* ends: the child of a thread that has
+    /// returned must live on.
+    func testAChildOutlivesTheThreadThatStartedIt() throws {
+        let started = DispatchSemaphore(value: 0)
+        let slot = ChildSlot()
+        let thread = Thread {
+            slot.child = try? ChildProcess(argv: ["sleep", "30"], environment: dumpEnvironment(adding: [:]))
+            started.signal()
+        }
+        thread.start()
+        started.wait()
+        usleep(300_000)  // the thread has returned by now
+        let child = try XCTUnwrap(slot.child)
+        XCTAssertTrue(alive(child.pid), "the child must not die with the thread that asked for it")
+        child.terminate()
+        XCTAssertEqual(child.wait(), .signaled(SIGTERM))
+    }
+
     func testUnknownProgramIsASpawnError() {
         XCTAssertThrowsError(try ChildProcess(argv: ["respaldo-no-such-tool"], environment: env)) { error in
             XCTAssertTrue("\(error)".contains("respaldo-no-such-tool"), "\(error)")
@@ -79,13 +103,13 @@ final class ChildProcessTests: XCTestCase {
     }
 
     private func waitUntilGone(_ pid: pid_t) -> Bool {
-        for _ in 0..<100 where isLive(pid) { usleep(50_000) }
-        return !isLive(pid)
+        for _ in 0..<100 where ProcFS.startTicks(pid) != nil { usleep(50_000) }
+        return ProcFS.startTicks(pid) == nil
     }
+}
 
-    /// Exists and is not a zombie (an orphan is reaped by init, which in a container may be slow).
-    private func isLive(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-    }
+/// Hands the child from the spawning thread to the test (written before the semaphore is
+/// signalled, read after the wait).
+private final class ChildSlot: @unchecked Sendable {
+    var child: ChildProcess?
 }

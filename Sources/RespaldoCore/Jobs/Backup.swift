@@ -37,7 +37,8 @@ public struct BackupJob {
     ///
     /// Past the job's `timeout`, or on SIGINT/SIGTERM, the run is cancelled: the dump's process
     /// group is stopped, the temporary files go, and it throws (a local snapshot already
-    /// complete stays, its copies pending).
+    /// complete stays, its copies pending). What a previous run that died left behind (its
+    /// secret files, what its dump started) is removed first.
     public func run(upload: Bool = true) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
         let run = try runReporting(upload: upload)
         return (run.manifest, run.failures)
@@ -50,6 +51,10 @@ public struct BackupJob {
         defer { withExtendedLifetime(lock) {} }
         let token = CancellationToken(parent: cancellation, timeout: job.timeout, clock: deadlineClock)
         defer { token.detach() }
+        StaleRun.cleanUp(stateDir: config.stateDir, job: job.name, logger: logger)
+        var activity = RunActivity.current(job: job.name)
+        recordActivity(activity)
+        defer { RunActivity.remove(stateDir: config.stateDir, job: job.name) }
         onStart?()
         let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
         let streaming = upload && job.uploadMode == .streaming
@@ -57,7 +62,11 @@ public struct BackupJob {
         let manifest: Manifest
         do {
             manifest = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [],
-                                    checkIDsOn: upload ? remotes : [], streamed: &streamed, cancellation: token)
+                                    checkIDsOn: upload ? remotes : [], streamed: &streamed, cancellation: token) { dump in
+                activity.dumpGroup = dump
+                activity.dumpStartTicks = ProcFS.startTicks(dump)
+                recordActivity(activity)
+            }
             Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
         } catch {
             Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
@@ -128,14 +137,23 @@ public struct BackupJob {
         return .failed("job \(job.name) \(reason): snapshot \(run.manifest.id) is complete locally, but the run was cancelled before its copies and retention were done\(failures); `respaldo upload` sends what is pending")
     }
 
+    private func recordActivity(_ activity: RunActivity) {
+        do {
+            try activity.save(stateDir: config.stateDir)
+        } catch {
+            logger.warning("job \(job.name): the run is not on record for `status`: \(error)")
+        }
+    }
+
     /// Makes the local snapshot (the caller holds the job's lock). With `streamTo`, the artifact
     /// is also streamed to those remotes as it is written (`upload = "streaming"`); `streamed`
     /// then lists the remotes whose artifact is in place (their manifests are the caller's).
     /// Every remote in `pendingFor` is marked pending before the dump starts, so a crash after
     /// the local commit can never lose the fact that a copy is owed.
-    /// `cancellation` stops the dump, its row count session and the pipeline.
+    /// `cancellation` stops the dump, its row count session and the pipeline; `dumpStarted`
+    /// receives the dump's pid (its process group) once it runs.
     func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], checkIDsOn: [any Store] = [],
-                  streamed: inout Set<String>, cancellation: CancellationToken) throws -> Manifest {
+                  streamed: inout Set<String>, cancellation: CancellationToken, dumpStarted: (pid_t) -> Void = { _ in }) throws -> Manifest {
         let store = LocalStore(root: config.localDir)
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
@@ -161,6 +179,7 @@ public struct BackupJob {
         let argv = counting?.dumpArgv(command.argv) ?? command.argv
         let child = try ChildProcess.start(argv: argv, environment: dumpEnvironment(adding: command.environment), priority: job.priority,
                                            cancellation: cancellation, killsGroupOnExit: true, logger: logger)
+        dumpStarted(child.pid)
         counting?.dumpStarted(pid: child.pid)
         let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
         defer {

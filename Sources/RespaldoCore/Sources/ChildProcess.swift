@@ -3,10 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// A child process started with posix_spawn: argv as given (no shell), its own environment,
-/// stdin from /dev/null or a given descriptor, stdout and stderr as pipes. Given a
-/// cancellation token, it is stopped when the token is cancelled (SIGTERM to its group,
-/// SIGKILL after `killGrace`).
+/// A child process: argv as given (no shell), its own environment, stdin from /dev/null or a
+/// pipe, stdout and stderr as pipes. It leads its own process group and is killed when
+/// respaldo dies (Spawner.swift says how). Given a cancellation token, it is stopped when the
+/// token is cancelled (SIGTERM to its group, SIGKILL after `killGrace`).
 final class ChildProcess: @unchecked Sendable {
     enum Termination: Equatable, CustomStringConvertible {
         case exited(Int32)
@@ -41,73 +41,29 @@ final class ChildProcess: @unchecked Sendable {
     private let waitLock = NSLock()
     private var termination: Termination?
     private var cancellation: CancellationRegistration?
+    /// Why the child's `nice` or `ionice` was refused (an errno), when it was.
+    let niceRefused: Int32?
+    let ioniceRefused: Int32?
 
-    /// Starts `argv[0]` (looked up in PATH when it has no slash).
+    /// Starts `argv[0]` (looked up in the PATH of `environment` when it has no slash).
     init(argv: [String], environment: [String: String], pipeStdin: Bool = false, pipeStdout: Bool = true,
-         cancellation: CancellationToken? = nil, killsGroupOnExit: Bool = false) throws {
-        guard !argv.isEmpty, !argv[0].isEmpty else { throw SourceError.spawn("(empty command)", ENOENT) }
+         cancellation: CancellationToken? = nil, killsGroupOnExit: Bool = false, priority: ChildPriority = .inherited) throws {
+        guard let program = argv.first, !program.isEmpty else { throw SourceError.spawn("(empty command)", ENOENT) }
+        guard let executable = Spawner.resolve(program, path: environment["PATH"]) else { throw SourceError.spawn(program, ENOENT) }
         self.argv = argv
         self.killsGroupOnExit = killsGroupOnExit
-        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
-        guard Self.makePipe(&errPipe) else { throw SourceError.spawn(argv[0], errno) }
-        if pipeStdout, !Self.makePipe(&outPipe) { throw SourceError.spawn(argv[0], errno) }
-        if pipeStdin, !Self.makePipe(&inPipe) { throw SourceError.spawn(argv[0], errno) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if pipeStdin {
-            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        if pipeStdout { posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1) }
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The daemon may block or ignore signals; the dump tool must start with defaults.
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        // Its own process group, so that stopping it reaches whatever it started too (a shell's
-        // children would otherwise keep the stdout pipe open and the pipeline waiting).
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgv.forEach { free($0) }
-            cEnv.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgv, cEnv)
-        // The child holds its own copies now.
-        for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
-        guard status == 0 else {
-            for fd in [outPipe[0], errPipe[0], inPipe[1]] where fd >= 0 { close(fd) }
-            throw SourceError.spawn(argv[0], status)
-        }
-        self.pid = pid
-        self.stdoutFD = outPipe[0]
-        self.stderrFD = errPipe[0]
-        self.stdinFD = inPipe[1]
+        let child = try Spawner.shared.spawn(executable: executable, argv: argv, environment: environment, pipeStdin: pipeStdin,
+                                             pipeStdout: pipeStdout, priority: priority)
+        pid = child.pid
+        stdoutFD = child.stdoutFD
+        stderrFD = child.stderrFD
+        stdinFD = child.stdinFD
+        niceRefused = child.niceRefused
+        ioniceRefused = child.ioniceRefused
         if let cancellation {
             let registration = cancellation.onCancel { [weak self] _ in self?.terminate() }
             lock.withLock { self.cancellation = registration }
         }
-    }
-
-    /// A pipe whose ends close on exec, so no other child inherits them (the child gets its
-    /// copies through dup2, which clears the flag). Glibc's pipe2 is not visible to Swift.
-    private static func makePipe(_ fds: inout [Int32]) -> Bool {
-        guard pipe(&fds) == 0 else { return false }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        return true
     }
 
     deinit {
