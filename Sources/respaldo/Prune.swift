@@ -97,6 +97,9 @@ struct Prune: ParsableCommand {
         rows += report.stalePartials.map { name in
             [report.location, remove, name, report.sizes[name].map(formatBytes) ?? "", "stale temporary file of an interrupted write"]
         }
+        rows += report.orphans.map { name in
+            [report.location, remove, name, report.sizes[name].map(formatBytes) ?? "", "orphan: no manifest, older than the newest snapshot"]
+        }
         return rows
     }
 
@@ -105,10 +108,12 @@ struct Prune: ParsableCommand {
         if let skipped = report.skipped { return "\(scope): skipped (\(skipped))" }
         let locked = Set(report.locked.map(\.id))
         let removed = report.decisions.filter { !$0.keep && !locked.contains($0.id) }
-        let bytes = removed.compactMap { report.sizes[$0.id] }.reduce(0, +) + report.stalePartials.compactMap { report.sizes[$0] }.reduce(0, +)
+        let bytes = removed.compactMap { report.sizes[$0.id] }.reduce(0, +)
+            + (report.stalePartials + report.orphans).compactMap { report.sizes[$0] }.reduce(0, +)
         var line = "\(scope): \(report.decisions.count - removed.count - locked.count) kept, \(removed.count) \(dryRun ? "to remove" : "removed")"
         if !locked.isEmpty { line += ", \(locked.count) locked" }
         if !report.stalePartials.isEmpty { line += ", \(report.stalePartials.count) stale temporary file\(report.stalePartials.count == 1 ? "" : "s")" }
+        if !report.orphans.isEmpty { line += ", \(report.orphans.count) orphan\(report.orphans.count == 1 ? "" : "s")" }
         return line + (dryRun ? ": would free \(formatBytes(bytes))" : ": \(formatBytes(bytes)) freed")
     }
 }

@@ -18,6 +18,9 @@ public struct PruneJob {
         public var skipped: String?
         /// The stored size of each snapshot decided on (its artifact) and of each stale file.
         public var sizes: [String: Int64] = [:]
+        /// Files of no snapshot, older than the newest complete one, removed (or that would
+        /// be, in a dry run): Orphans.swift.
+        public var orphans: [String] = []
     }
 
     public let config: Config
@@ -108,15 +111,31 @@ public struct PruneJob {
                 if logsRemovals { logger.info("prune (\(store.location)): removed stale \(name)") }
             }
         }
+        // `resumable` too: a pending upload to this remote may have renamed its artifact before
+        // it was cut off, and publishes the manifest next time.
+        let newest = snapshots.compactMap { SnapshotID($0.id) }.max()
+        let listing = try store.list(job.name)
+        let orphans = Orphans.find(in: listing, job: job.name, newest: newest, keep: resumable)
+        if !dryRun {
+            for name in orphans {
+                do {
+                    try store.delete(name)
+                    if logsRemovals { logger.info("prune (\(store.location)): removed orphan \(name): no manifest, older than the newest snapshot") }
+                } catch StorageError.locked(_, _, let until) {
+                    logger.info("prune (\(store.location)): orphan \(name) is locked until \(rfc3339(until)); a later prune removes it")
+                }
+            }
+        }
         if !dryRun && !(store is LocalStore) {
             let kept = decisions.filter(\.keep).map(\.id)
             SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: kept.count, newest: kept.max())
             let keptIDs = Set(kept).union(locked.map(\.id))  // a locked one is still there
             RemoteCopies.replace(snapshots.filter { keptIDs.contains($0.id) }.map(\.manifest), stateDir: config.stateDir, remote: store.location, job: job.name)
         }
-        var report = Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked)
+        var report = Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked, orphans: orphans)
         for snapshot in snapshots { report.sizes[snapshot.id] = snapshot.manifest.artifact.bytes }
         for object in staleObjects { report.sizes[object.name] = object.size }
+        for object in listing where orphans.contains(object.name) { report.sizes[object.name] = object.size }
         return report
     }
 
