@@ -7,19 +7,28 @@ import Logging
 ///
 /// One loop thread owns the plan and sleeps on a `WakeTimer` (wall-clock deadline, re-armed on
 /// clock changes). Runs happen on worker threads, at most `max_parallel` at once and never two
-/// of the same job; the loop keeps sending watchdog pings while they work.
+/// of the same job; the loop keeps sending watchdog pings while they work. A due run that finds
+/// every slot taken waits in the queue, and the log and STATUS say so; each backup's `timeout`
+/// bounds how long a hung run can keep the others waiting.
 public final class DaemonService: @unchecked Sendable {
     private let configPath: String
     private let logger: Logger
     private let notifier: SystemdNotifier
     private let timer: WakeTimer
     private let now: @Sendable () -> Date
+    /// SIGTERM (by default) stops the daemon; every run's token is a child of it.
+    private let cancellation: CancellationToken
 
     // Owned by the loop thread.
     private var config: Config
     private var plan: DaemonPlan
     private var queue: [DaemonPlan.Due] = []
-    private var running: Set<DaemonTask> = []
+    /// Each running task and when it started.
+    private var running: [DaemonTask: Date] = [:]
+    /// Queued tasks already logged as waiting for a slot (logged once per wait).
+    private var loggedWaiting: Set<DaemonTask> = []
+    /// Running tasks already reported as not ending after their timeout.
+    private var loggedOverdue: Set<DaemonTask> = []
     private var pendingRetryAt: Date?
     private var pendingRetryDelay: TimeInterval
     private var retryingUploads = false
@@ -47,8 +56,14 @@ public final class DaemonService: @unchecked Sendable {
     /// daemon heartbeat shows the daemon alive (the "dead daemon" alert watches it).
     public static let metricsRefresh: TimeInterval = 300
 
-    public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// A run still going this long after its timeout is reported: it does not respond to
+    /// cancellation (a process in uninterruptible sleep, a hung file system).
+    public static let overdueGrace: TimeInterval = 60
+
+    public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier,
+                cancellation: CancellationToken = Interruption.token, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.configPath = configPath
+        self.cancellation = cancellation
         self.config = config
         self.logger = logger
         self.notifier = notifier
@@ -84,12 +99,12 @@ public final class DaemonService: @unchecked Sendable {
         timer.wake()
     }
 
-    /// Runs until `requestStop` (SIGTERM): then no new run starts, running ones are cancelled
-    /// (their pipelines take the same signal and remove their temporary files), and it returns
-    /// once they have ended.
+    /// Runs until `requestStop` or the cancellation (SIGTERM): then no new run starts, running
+    /// ones are cancelled (their tokens are children of the daemon's: their pipelines stop and
+    /// remove their temporary files), and it returns once they have ended.
     public func run() {
-        let stopToken = Interruption.register { [weak self] _ in self?.requestStop() }
-        defer { Interruption.unregister(stopToken) }
+        let stopToken = cancellation.onCancel { [weak self] _ in self?.requestStop() }
+        defer { stopToken.remove() }
         Interruption.onHangup { [weak self] in self?.requestReload() }
 
         let watchdog = notifier.watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
@@ -110,7 +125,8 @@ public final class DaemonService: @unchecked Sendable {
                 try? notifier.status(status)
                 lastStatus = status
             }
-            let deadline = [plan.nextDeadline, retryingUploads ? nil : pendingRetryAt, nextHeartbeat].compactMap { $0 }.min()
+            reportOverdueRuns()
+            let deadline = [plan.nextDeadline, retryingUploads ? nil : pendingRetryAt, nextHeartbeat, nextOverdueCheck()].compactMap { $0 }.min()
             let reason = timer.wait(until: deadline, timeout: watchdog)
             if watchdog != nil { try? notifier.watchdog() }
             if reason == .clockChanged {
@@ -152,8 +168,14 @@ public final class DaemonService: @unchecked Sendable {
     // MARK: - Runs
 
     private func enqueue(_ due: DaemonPlan.Due) {
-        if running.contains(due.task) || queue.contains(where: { $0.task == due.task }) {
-            logger.warning("\(due.task): its run for \(RFC3339.format(due.scheduledAt, in: zone(due.task))) is skipped: the previous run has not finished")
+        let when = RFC3339.format(due.scheduledAt, in: zone(due.task))
+        if let since = running[due.task] {
+            logger.warning("\(due.task): its run for \(when) is skipped: the previous run, running since \(RFC3339.format(since, in: zone(due.task))), has not finished")
+            return
+        }
+        if queue.contains(where: { $0.task == due.task }) {
+            // Not skipped for a run of its own: it never started, and will run once a slot frees.
+            logger.warning("\(due.task): its run for \(when) is merged with the one still waiting for a free slot (max_parallel = \(config.maxParallel); running: \(describeRunning()))")
             return
         }
         if let missed = due.catchUpOf {
@@ -165,11 +187,12 @@ public final class DaemonService: @unchecked Sendable {
     private func dispatch() {
         while let next = queue.first, running.count < config.maxParallel {
             queue.removeFirst()
-            running.insert(next.task)
+            loggedWaiting.remove(next.task)
+            running[next.task] = now()
             let runner = TaskRunner(
                 config: config, logger: logger,
                 shouldStop: { [weak self] in self?.lock.withLock { self?.stopRequested ?? true } ?? true },
-                alerter: alerter)
+                alerter: alerter, cancellation: cancellation)
             let thread = Thread { [weak self] in
                 let outcome = runner.run(next.task)
                 guard let self else { return }
@@ -179,6 +202,33 @@ public final class DaemonService: @unchecked Sendable {
             thread.name = "respaldo-\(next.task.job)"
             thread.start()
         }
+        for waiting in queue where !loggedWaiting.contains(waiting.task) {
+            loggedWaiting.insert(waiting.task)
+            logger.notice("\(waiting.task): due, waiting for a free slot (max_parallel = \(config.maxParallel); running: \(describeRunning()))")
+        }
+    }
+
+    /// When the next running backup passes its timeout by `overdueGrace`, if any is not yet
+    /// reported.
+    private func nextOverdueCheck() -> Date? {
+        running.compactMap { task, since in
+            loggedOverdue.contains(task) ? nil : overdueAt(task, since: since)
+        }.min()
+    }
+
+    private func overdueAt(_ task: DaemonTask, since: Date) -> Date? {
+        guard task.kind == .backup, let job = config.job(named: task.job) else { return nil }
+        return since.addingTimeInterval(job.timeout + Self.overdueGrace)
+    }
+
+    /// A run that outlived its timeout was cancelled but has not ended: say so, once, loudly.
+    private func reportOverdueRuns() {
+        let current = now()
+        for (task, since) in running where !loggedOverdue.contains(task) {
+            guard let at = overdueAt(task, since: since), at <= current else { continue }
+            loggedOverdue.insert(task)
+            logger.error("\(task): still running \(Int(Self.overdueGrace)) s after its timeout (started \(RFC3339.format(since, in: zone(task)))): it does not respond to cancellation; other jobs wait for its slot until it ends")
+        }
     }
 
     private func collectFinished() {
@@ -187,7 +237,8 @@ public final class DaemonService: @unchecked Sendable {
             return (finished, uploadsFinished)
         }
         for outcome in outcomes {
-            running.remove(outcome.task)
+            running.removeValue(forKey: outcome.task)
+            loggedOverdue.remove(outcome.task)
             let seconds = String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt))
             switch outcome.result {
             case .success: logger.info("\(outcome.task): done in \(seconds) s\(outcome.snapshot.map { " (\($0))" } ?? "")")
@@ -217,7 +268,7 @@ public final class DaemonService: @unchecked Sendable {
             return
         }
         retryingUploads = true
-        let runner = TaskRunner(config: config, logger: logger, shouldStop: { true }, alerter: alerter)
+        let runner = TaskRunner(config: config, logger: logger, shouldStop: { true }, alerter: alerter, cancellation: cancellation)
         let thread = Thread { [weak self] in
             let clean = runner.retryPendingUploads(everyRemote: everyRemote)
             guard let self else { return }
@@ -248,8 +299,8 @@ public final class DaemonService: @unchecked Sendable {
     }
 
     private func shutdown(watchdog: Double?) {
-        try? notifier.stopping(status: running.isEmpty ? "stopping" : "stopping: waiting for \(running.map(\.description).sorted().joined(separator: ", "))")
-        logger.notice(running.isEmpty ? "stopping" : "stopping: cancelling \(running.map(\.description).sorted().joined(separator: ", "))")
+        try? notifier.stopping(status: running.isEmpty ? "stopping" : "stopping: waiting for \(describeRunning())")
+        logger.notice(running.isEmpty ? "stopping" : "stopping: cancelling \(describeRunning())")
         while !running.isEmpty || retryingUploads {
             _ = timer.wait(until: nil, timeout: watchdog ?? 1)
             if watchdog != nil { try? notifier.watchdog() }
@@ -275,8 +326,19 @@ public final class DaemonService: @unchecked Sendable {
         }.joined(separator: "; ")
     }
 
+    /// "crm since 2026-11-21T01:00:02-06:00, web (drill) since …", in start order.
+    private func describeRunning() -> String {
+        guard !running.isEmpty else { return "nothing" }
+        return running.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+            .map { "\($0.key) since \(RFC3339.format($0.value, in: zone($0.key)))" }
+            .joined(separator: ", ")
+    }
+
     private func statusLine() -> String {
-        if !running.isEmpty { return "running \(running.map(\.description).sorted().joined(separator: ", "))" }
+        if !running.isEmpty {
+            let waiting = queue.isEmpty ? "" : "; waiting for a slot: \(queue.map(\.task.description).joined(separator: ", "))"
+            return "running \(describeRunning())\(waiting)"
+        }
         guard let next = plan.nextDeadline, let task = plan.tasks.first(where: { plan.nextFire(of: $0) == next }) else {
             return "idle: nothing scheduled"
         }

@@ -28,6 +28,8 @@ struct TaskRunner {
     /// True once the daemon is stopping: a waiting run gives up.
     let shouldStop: @Sendable () -> Bool
     let alerter: Alerter?
+    /// The daemon's: each backup's token (with its timeout) is a child of it.
+    let cancellation: CancellationToken
     static let lockPollSeconds: UInt32 = 5
 
     func run(_ task: DaemonTask) -> TaskOutcome {
@@ -41,7 +43,9 @@ struct TaskRunner {
             switch task.kind {
             case .backup:
                 let (manifest, uploadFailures) = try whenUnlocked(job) {
-                    try BackupJob(config: config, jobName: job.name, logger: logger).runRecorded(upload: true, alerter: alerter)
+                    var backup = try BackupJob(config: config, jobName: job.name, logger: logger)
+                    backup.cancellation = cancellation
+                    return try backup.runRecorded(upload: true, alerter: alerter)
                 }
                 outcome.snapshot = manifest.id
                 outcome.plainBytes = manifest.plain.bytes
@@ -103,7 +107,7 @@ struct TaskRunner {
                 var news = RunState.loadReporting(stateDir: config.stateDir, job: job.name).state.uploads[remote]?.last?.success == false
                 do {
                     let store = try RemoteStores(config: config, logger: logger).store(named: remote)
-                    let uploaded = try UploadJob(config: config, logger: logger).uploadMissing(job: job, to: store)
+                    let uploaded = try UploadJob(config: config, logger: logger, cancellation: cancellation).uploadMissing(job: job, to: store)
                     if !uploaded.isEmpty { logger.info("pending uploads of \(job.name) to \(remote): sent \(uploaded.joined(separator: ", "))") }
                     record.snapshot = uploaded.last
                     news = news || !uploaded.isEmpty

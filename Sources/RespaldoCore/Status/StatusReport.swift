@@ -48,6 +48,9 @@ public struct StatusReport: Encodable, Sendable {
         public var facts: JobFacts
         public var problems: [String]
         public var now: Date
+        /// A backup of the job in progress now (the daemon's or an operator's), from its live
+        /// activity record (RunActivity.swift).
+        var running: RunActivity?
 
         public var healthy: Bool { problems.isEmpty }
 
@@ -61,6 +64,7 @@ public struct StatusReport: Encodable, Sendable {
             try c.encode(facts.job.schedule, forKey: "schedule")
             try c.encode(facts.staleAfter.map { Int($0) }, forKey: "stale_after_seconds")
             try c.encode(facts.nextRun.map(rfc3339), forKey: "next_run")
+            try c.encode(running.map { Running(since: rfc3339($0.startedAt), pid: Int($0.pid)) }, forKey: "running")
             try c.encode(state.lastRun.map(Run.init), forKey: "last_run")
             try c.encode(state.lastSuccess.map(Run.init), forKey: "last_success")
             try c.encode(facts.locations.map { Location(location: $0, facts: facts, now: now) }, forKey: "locations")
@@ -70,6 +74,12 @@ public struct StatusReport: Encodable, Sendable {
             try c.encode(state.lastDrill.map(Run.init), forKey: "last_drill")
             try c.encode(state.lastDrillSuccess.map(Run.init), forKey: "last_drill_success")
         }
+    }
+
+    /// A run in progress: since when, and which process runs it.
+    struct Running: Encodable {
+        var since: String
+        var pid: Int
     }
 
     /// One location of a job: the same keys for local and remotes (upload fields are empty
@@ -122,7 +132,8 @@ public struct StatusReport: Encodable, Sendable {
     /// Gathers the report for `config` at `now`.
     public static func gather(_ config: Config, now: Date, isDaemon: (Int32) -> Bool = DaemonLiveness.isRespaldoDaemon) -> StatusReport {
         let jobs = JobFacts.gather(config, now: now).map { facts in
-            Job(facts: facts, problems: HealthCheck.problems(of: facts, now: now), now: now)
+            Job(facts: facts, problems: HealthCheck.problems(of: facts, now: now), now: now,
+                running: RunActivity.load(stateDir: config.stateDir, job: facts.job.name).flatMap { $0.isLive ? $0 : nil })
         }
         var record: DaemonRecord?
         var problem: String?

@@ -40,6 +40,9 @@ extension StatusReport {
         }
         let limit = facts.staleAfter.map { ", stale after \(Freshness.describe($0))" } ?? ""
         line("schedule", facts.job.schedule.map { "\($0)\(limit)" } ?? "none (runs only when started by hand)")
+        if let running = job.running {
+            line("running", "since \(rfc3339(running.startedAt)) (\(Freshness.describe(now.timeIntervalSince(running.startedAt)))), pid \(running.pid)")
+        }
         if facts.stateReadable {
             line("last run", state.lastRun.map(describeRun) ?? "never")
             line("last success", state.lastSuccess.map { "\(rfc3339($0.finishedAt)) \($0.snapshot ?? "")" } ?? "never")
