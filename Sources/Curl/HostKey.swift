@@ -90,8 +90,8 @@ func sshKeyType(_ blob: UnsafeRawBufferPointer) -> String? {
     return String(decoding: name, as: UTF8.self)
 }
 
-/// Standard base64 (RFC 4648, with padding), as used in known_hosts lines.
-func base64Encode(_ bytes: UnsafeRawBufferPointer) -> String {
+/// Standard base64 (RFC 4648, with padding), as used in known_hosts lines and Content-MD5.
+public func base64Encode(_ bytes: UnsafeRawBufferPointer) -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     var out: [UInt8] = []
     out.reserveCapacity((bytes.count + 2) / 3 * 4)

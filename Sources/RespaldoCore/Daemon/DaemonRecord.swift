@@ -42,16 +42,10 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
 
     /// Replaces the record (0600, atomically: a reader sees the old one or the new one).
     public func write(stateDir: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(rfc3339Milliseconds(date))
-        }
         let path = Self.path(stateDir: stateDir)
         do {
             try makePrivateDirectory(stateDir)
-            try writeFileAtomically(Array(try encoder.encode(self)) + [10], to: path, temporary: "\(path).\(getpid()).partial", mode: 0o600)
+            try writeFileAtomically(try stateFileJSON(self), to: path, temporary: "\(path).\(getpid()).partial", mode: 0o600)
         } catch let error as AtomicWriteFailure {
             throw StateFileError.io(operation: error.operation, path: error.path, errno: error.errno)
         }

@@ -143,13 +143,7 @@ public struct AlertHistory: Codable, Sendable, Equatable {
     }
 
     private func save(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(rfc3339Milliseconds(date))
-        }
-        let bytes = Array(try encoder.encode(self)) + [10]
+        let bytes = try stateFileJSON(self)
         do {
             try writeFileAtomically(bytes, to: path, temporary: "\(path).\(getpid()).partial", mode: 0o600)
         } catch {

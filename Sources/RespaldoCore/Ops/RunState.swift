@@ -197,13 +197,7 @@ public struct RunState: Codable, Sendable, Equatable {
         let folder = stateDir + "/runs"
         try Self.makeRunsFolder(folder)
         let path = Self.path(stateDir: stateDir, job: job)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(rfc3339Milliseconds(date))
-        }
-        let bytes = Array(try encoder.encode(self)) + [10]
+        let bytes = try stateFileJSON(self)
         do {
             // A temporary of its own, so that two savers never write into one file.
             let temporary = "\(path).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
@@ -300,6 +294,18 @@ public struct RunState: Codable, Sendable, Equatable {
             guard bytes.count <= 1 << 20 else { throw RunStateError.corrupt(path: path, reason: "larger than 1 MiB") }
         }
     }
+}
+
+/// A state file's bytes: sorted, pretty-printed JSON with RFC 3339 millisecond times and one
+/// trailing newline (run states, alert history, the daemon record).
+func stateFileJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(rfc3339Milliseconds(date))
+    }
+    return Array(try encoder.encode(value)) + [10]
 }
 
 /// RFC 3339 UTC with milliseconds: run durations need sub-second precision.

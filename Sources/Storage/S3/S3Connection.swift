@@ -28,7 +28,7 @@ final class S3Connection {
             let hasher = SHA256()
             hasher.update(bytes)
             sha256 = Hex.encode(hasher.finalize())
-            md5 = base64(MD5.hash(bytes))
+            md5 = MD5.hash(bytes).withUnsafeBytes(base64Encode)
         }
     }
 
@@ -200,23 +200,4 @@ final class S3Connection {
             return .remote(location: location, operation: operation, name: name, code: error.number, message: error.message)
         }
     }
-}
-
-/// Standard base64 with padding (Content-MD5).
-func base64(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var out: [UInt8] = []
-    var index = 0
-    while index < bytes.count {
-        let b0 = UInt32(bytes[index])
-        let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-        let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
-        let group = b0 << 16 | b1 << 8 | b2
-        out.append(alphabet[Int(group >> 18 & 63)])
-        out.append(alphabet[Int(group >> 12 & 63)])
-        out.append(index + 1 < bytes.count ? alphabet[Int(group >> 6 & 63)] : UInt8(ascii: "="))
-        out.append(index + 2 < bytes.count ? alphabet[Int(group & 63)] : UInt8(ascii: "="))
-        index += 3
-    }
-    return String(decoding: out, as: UTF8.self)
 }
