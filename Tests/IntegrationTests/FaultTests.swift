@@ -61,6 +61,22 @@ final class FaultTests: XCTestCase {
         assertExit(try ws.respaldo("status"), 0, "status is unaffected by a damaged manifest")
     }
 
+    /// Item 1: a declared number that would overflow (a manifest's sequence at Int64.max) is
+    /// damage, never arithmetic: the next backup's chain would have trapped on `+ 1`.
+    func testOverflowingSequenceIsDamageNotATrap() throws {
+        let ws = try Workspace.make(for: self, "fault-overflow")
+        _ = try twoJobs(ws)
+        let id = try ws.backup("db")
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: try Files.read(ws.manifestPath("db", id))) as? [String: Any])
+        object["sequence"] = Int64.max
+        try Files.write(ws.manifestPath("db", id), try JSONSerialization.data(withJSONObject: object))
+        let backup = try ws.respaldo("backup", "db")
+        assertExit(backup, 0, "backup beside a manifest with an overflowing sequence")
+        XCTAssertNil(backup.signal, backup.summary)
+        let list = try ws.respaldo("list")
+        XCTAssertTrue(list.stderrText.contains(id) && list.stderrText.contains("impossible sequence"), list.summary)
+    }
+
     /// Item 3: a manifest naming another snapshot's artifact made prune delete the newest kept
     /// snapshot's artifact. Files are found from the id only.
     func testPruneNeverTrustsTheArtifactNameAManifestStates() throws {
@@ -166,6 +182,8 @@ final class FaultTests: XCTestCase {
         try Files.write(dir + "/db-20300101T000000Z\u{1b}[31m.manifest.json", "{}")
         try Files.write(dir + "/x\n-rw-r--r-- 1 a b 10 Jan  1 00:00 db-20300102T000000Z.manifest.json", "{}")
         try Files.write(dir + "/db-20300103T000000Z.manifest.json", String(repeating: "x", count: 2 << 20))
+        try Files.write(dir + "/db-stale\u{1}.partial", "planted")
+        assertExit(try ws.respaldo("prune"), 0, "a stale .partial whose name no store call may carry does not stop prune")
         let list = try ws.respaldo("list", "--remote", "geo")
         XCTAssertTrue(list.stdoutText.contains(id), list.summary)
         XCTAssertFalse(list.output.contains("\u{1b}"), "a control character reached the terminal: \(list.summary)")

@@ -147,6 +147,23 @@ final class TrustTests: XCTestCase {
         try t.assertRefused("old inventory was put back", naming: "job db")
     }
 
+    /// A name planted at the top of the sequence neither exhausts it nor is written onto: the
+    /// server's next inventory takes the next sequence after its own signed one.
+    func testPlantedTopInventoryDoesNotExhaustTheSequence() throws {
+        let t = try TrustSetup.make(for: self, "trust-topseq")
+        _ = try t.ws.backup("db")
+        let before = Files.list(t.remote.remoteJobDir("geo")).filter { $0.hasPrefix("inventory-") && $0.hasSuffix(".json") }
+        try Files.write(t.remotePath("inventory-999999999999.json"), "{}")
+        try Files.write(t.remotePath("inventory-999999999999.json.sig"), "junk")
+        _ = try t.ws.backup("db")
+        let after = Files.list(t.remote.remoteJobDir("geo")).filter { $0.hasPrefix("inventory-") && $0.hasSuffix(".json") }
+        let ours = after.filter { $0 != "inventory-999999999999.json" && !before.contains($0) }
+        XCTAssertEqual(ours.count, 1, "one new inventory of 12 digits: \(after)")
+        XCTAssertTrue(ours.allSatisfy { $0.count == "inventory-000000000000.json".count }, "\(after)")
+        let r = try t.dr("verify", "--all", "--remote", "geo")
+        XCTAssertTrue(r.output.contains("signature check failed for job db at geo: inventory"), "the planted one is reported: \(r.summary)")
+    }
+
     func testManifestSwappedBetweenJobsIsRefused() throws {
         let t = try TrustSetup.make(for: self, "trust-swap", jobs: ["db", "web"])
         let db = try t.ws.backup("db")

@@ -88,9 +88,6 @@ enum Catalog {
         guard manifest.artifact.name == Snapshot.artifactName(manifest) else {
             throw RespaldoError.failed("it names artifact \(escaped(manifest.artifact.name)), not \(Snapshot.artifactName(manifest))")
         }
-        guard manifest.artifact.bytes >= 0, manifest.plain.bytes >= 0 else {
-            throw RespaldoError.failed("it states a negative size")
-        }
         return Snapshot.listed(manifest, bytes: bytes, location: store.location)
     }
 

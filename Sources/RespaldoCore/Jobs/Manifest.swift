@@ -101,6 +101,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         // Listings keep manifests (without their counts): no field may make one large.
         let short = [manifest.id, manifest.job, manifest.host, manifest.startedAt, manifest.finishedAt, manifest.respaldoVersion,
                      manifest.artifact.name, manifest.artifact.sha256, manifest.plain.sha256, manifest.artifact.encryption]
+        // Sizes and the sequence are used in arithmetic (free space, the next sequence): a
+        // value no backup can have is damage, refused here once for every reader.
+        guard manifest.artifact.bytes >= 0, manifest.plain.bytes >= 0, (manifest.sequence ?? 0) >= 0,
+              (manifest.sequence ?? 0) < Int64(1) << 53
+        else {
+            throw RespaldoError.failed("manifest \(name) states a negative size or an impossible sequence")
+        }
         guard short.allSatisfy({ $0.utf8.count <= 512 }),
               manifest.source.argv.reduce(0, { $0 + $1.utf8.count }) <= 64 << 10,
               (manifest.artifact.recipientFingerprints?.count ?? 0) + (manifest.artifact.recipients?.count ?? 0) <= 1000

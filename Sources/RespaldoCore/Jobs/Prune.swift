@@ -107,8 +107,15 @@ public struct PruneJob {
         let stale = staleObjects.map(\.name)
         if !dryRun {
             for name in stale {
-                try store.delete(name)
-                if logsRemovals { logger.info("prune (\(store.location)): removed stale \(name)") }
+                do {
+                    try store.delete(name)
+                } catch StorageError.invalidName {
+                    // A name a peer chose that no store call may carry (a control character):
+                    // it is reported, and never stops the rest of the prune.
+                    logger.warning("prune (\(store.location)): cannot remove \(escaped(name)): not a valid stored name; remove it by hand")
+                    continue
+                }
+                if logsRemovals { logger.info("prune (\(store.location)): removed stale \(escaped(name))") }
             }
         }
         // `resumable` too: a pending upload to this remote may have renamed its artifact before

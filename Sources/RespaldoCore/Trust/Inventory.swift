@@ -10,6 +10,8 @@ public struct Inventory: Codable, Sendable, Equatable {
     public static let formatName = "respaldo-inventory/1"
     static let maxBytes = 16 << 20
     static let prefix = "inventory-"
+    /// Sequences are written as 12 digits: one past the largest is never reached honestly.
+    static let maxSequence: Int64 = 999_999_999_999
     static let suffix = ".json"
 
     public struct Entry: Codable, Sendable, Equatable {

@@ -44,7 +44,15 @@ struct InventoryPublisher {
             entries.append(.init(id: id, manifestSHA256: sha256Hex(bytes)))
         }
         let existing = objects.compactMap { Inventory.sequence(ofName: $0.name) }
-        let sequence = max(existing.max() ?? 0, lastSequence(job: job)) + 1
+        // Only a validly signed inventory moves the sequence on: a name planted there (even
+        // inventory-999999999999) neither exhausts the sequence nor is taken for ours; a planted
+        // name is stepped over, never written onto.
+        var sequence = max(highestSigned(existing, job: job, in: store), lastSequence(job: job)) + 1
+        let taken = Set(existing)
+        while taken.contains(sequence) && sequence < Inventory.maxSequence { sequence += 1 }
+        guard sequence <= Inventory.maxSequence, !taken.contains(sequence) else {
+            throw RespaldoError.failed("inventory of \(job) at \(store.location): no free inventory sequence left")
+        }
         let inventory = Inventory(
             format: Inventory.formatName, job: job, location: store.location, sequence: sequence,
             createdAt: rfc3339(Date()), host: hostName(), snapshots: entries.sorted { $0.id < $1.id })
@@ -63,9 +71,26 @@ struct InventoryPublisher {
         return inventory
     }
 
-    private func signedBy(_ signers: AllowedSigners, _ bytes: [UInt8], _ signature: [UInt8]) -> Bool {
+    private func signedBy(_ signers: AllowedSigners, _ bytes: [UInt8], _ signature: [UInt8],
+                          namespace: String = SignatureNamespace.manifest) -> Bool {
         (try? SSHSignature.verify(armored: String(decoding: signature, as: UTF8.self), message: bytes,
-                                  namespace: SignatureNamespace.manifest, signers: signers)) != nil
+                                  namespace: namespace, signers: signers)) != nil
+    }
+
+    /// The highest sequence among `sequences` whose inventory here is signed by this host's key
+    /// or a trusted one; 0 when none is.
+    private func highestSigned(_ sequences: [Int64], job: String, in store: any Store) -> Int64 {
+        for sequence in sequences.sorted(by: >) {
+            let name = Inventory.fileName(job: job, sequence: sequence)
+            guard let bytes = try? store.read(name, limit: Inventory.maxBytes),
+                  let signature = try? store.read(name + ManifestSigner.signatureSuffix, limit: ManifestSigner.maxSignatureBytes)
+            else { continue }
+            if signer.signedByUs(bytes, signature: signature, namespace: SignatureNamespace.inventory)
+                || trusted.map({ signedBy($0, bytes, signature, namespace: SignatureNamespace.inventory) }) == true {
+                return sequence
+            }
+        }
+        return 0
     }
 
     /// The highest inventory sequence this server wrote for `job` anywhere: a location that lost
@@ -73,8 +98,11 @@ struct InventoryPublisher {
     private func counterPath(_ job: String) -> String { "\(stateDir)/trust/inventory-\(job).seq" }
 
     private func lastSequence(job: String) -> Int64 {
-        guard let data = FileManager.default.contents(atPath: counterPath(job)), data.count < 64 else { return 0 }
-        return Int64(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        guard let data = FileManager.default.contents(atPath: counterPath(job)), data.count < 64,
+              let value = Int64(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+              (0..<Inventory.maxSequence).contains(value)
+        else { return 0 }  // a damaged counter: the location's own inventories still keep it growing
+        return value
     }
 
     private func recordSequence(_ sequence: Int64, job: String) {
