@@ -92,6 +92,9 @@ final class Pipeline: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let firstError { throw firstError }
+        // A cancellation whose other handlers (the dump's kill) ended the stream before this
+        // pipeline's own handler ran must still fail the run, never pass as a complete one.
+        if let reason = cancellation.reason { throw Cancelled(reason) }
     }
 
     private func start(_ group: DispatchGroup, _ body: @escaping @Sendable () throws -> Void) {
