@@ -35,6 +35,7 @@ public final class RetryingStore: CancellableStore {
     private let cancelFlag = CancelFlag()
 
     public var location: String { inner.location }
+    public var singleAttempt: any Store { inner }
 
     /// - Parameters:
     ///   - sleep: waits the given seconds between attempts (tests replace it). The default wakes

@@ -75,6 +75,10 @@ public protocol Store: AnyObject, Sendable {
     func putFile(
         _ name: String, localPath: String, progress: ((_ sent: Int64, _ total: Int64) -> Void)?
     ) throws -> PutFileResult
+
+    /// This store without retries (itself, for a store that has none): for a question that
+    /// must not wait through a remote's retry delays.
+    var singleAttempt: any Store { get }
 }
 
 /// A store whose transfers can be aborted from another thread.
@@ -85,6 +89,8 @@ public protocol CancellableStore: Store {
 }
 
 extension Store {
+    public var singleAttempt: any Store { self }
+
     public func putFile(_ name: String, localPath: String) throws -> PutFileResult {
         try putFile(name, localPath: localPath, progress: nil)
     }

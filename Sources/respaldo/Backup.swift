@@ -28,13 +28,14 @@ struct Backup: ParsableCommand {
     var acceptShrink = false
 
     func run() throws {
-        let config = try global.loadConfig()
+        let env = try global.loadEnvironment()
+        let config = env.config
         let names = jobs.isEmpty ? config.jobs.map(\.name) : jobs
         guard !names.isEmpty else { throw RespaldoError.usage("\(config.path) defines no jobs") }
         // Every name is checked before anything runs: a typo must not leave half the jobs done.
         var backups: [BackupJob] = []
         for name in names {
-            var job = try BackupJob(config: config, jobName: name, logger: logger)
+            var job = try BackupJob(env: env, jobName: name)
             job.showProgress = ProgressMeter.isWanted
             job.acceptShrink = acceptShrink
             backups.append(job)

@@ -18,7 +18,6 @@ struct Daemon: ParsableCommand {
         let config = try global.loadConfig()
         // A missing key or recipient fails now, not at 01:00.
         _ = try Keys.encryption(config.encryption)
-        Audit.actor = .daemon()
         let service = try DaemonService(
             configPath: global.configPath, config: config, logger: logger,
             notifier: SystemdNotifier.forCurrentProcess())

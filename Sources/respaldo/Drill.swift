@@ -46,10 +46,11 @@ struct Drill: ParsableCommand {
     var report: String?
 
     func run() throws {
-        let config = try global.loadConfig()
+        let env = try global.loadEnvironment()
+        let config = env.config
         var drills: [DrillJob] = []
         for name in try jobNames(config) {
-            var drill = try DrillJob(config: config, jobName: name, logger: logger)
+            var drill = try DrillJob(env: env, jobName: name)
             drill.showProgress = ProgressMeter.isWanted
             drills.append(drill)
         }

@@ -31,17 +31,18 @@ struct List: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try global.loadConfig()
-        let now = Date()
-        let (snapshots, problems) = try Repository.open(config, remote: remote, logger: logger).audit(job: job)
+        let env = try global.loadEnvironment()
+        let config = env.config
+        let now = env.clock.now()
+        let (snapshots, problems) = try Repository.open(env, remote: remote).audit(job: job)
         defer { problems.forEach { logger.error("\($0)") } }
         var where_ = SnapshotLocations(snapshots: snapshots, location: remote ?? "local")
         var recorded: [String: String] = [:]
         if remote == nil {
-            let pending = PendingUploads(stateDir: config.stateDir)
+            let pending = env.state.pending
             for job in try config.jobs(named: job) {
                 for name in job.remotes {
-                    if let record = RemoteCopies.load(stateDir: config.stateDir, remote: name, job: job.name) {
+                    if let record = RemoteCopies.load(stateDir: env.state.root, remote: name, job: job.name) {
                         where_.add(record.copies, job: job.name, location: name)
                         recorded[name] = min(recorded[name] ?? record.updatedAt, record.updatedAt)
                     }

@@ -30,35 +30,36 @@ struct Prune: ParsableCommand {
     var remote: String?
 
     func run() throws {
-        let config = try global.loadConfig()
+        let env = try global.loadEnvironment()
+        let config = env.config
         let jobs = try config.jobs(named: job)
         let alerter = dryRun ? nil : config.notify.map { Alerter(config: $0, logger: logger) }
         defer { _ = alerter?.waitForOutstanding(timeout: 30) }
-        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
+        let reporter = RunReporter(env: env, alerter: alerter)
         var table = [["LOCATION", "ACTION", "SNAPSHOT", "STORED", "WHY"]]
         var totals: [String] = []
         for job in jobs {
-            let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
+            let lock = try env.state.lock(job: job.name)
             defer { withExtendedLifetime(lock) {} }
-            let started = Date()
-            var prune = PruneJob(config: config, logger: logger)
+            let started = env.clock.now()
+            var prune = PruneJob(env: env)
             prune.logsRemovals = false  // the table below says it all
             let reports: [PruneJob.Report]
             do {
                 if remote == nil {
                     // Said before anything goes: a snapshot no remote received is the only copy.
-                    warnAboutOnlyCopies(try prune.run(job: job, store: Repository.local(config).store, dryRun: true), job: job, config: config)
+                    warnAboutOnlyCopies(try prune.run(job: job, store: env.local, dryRun: true), job: job, pending: env.state.pending)
                 }
                 reports = try prune.runEverywhere(job: job, dryRun: dryRun, onlyRemote: remote)
             } catch {
                 // A dry run changed nothing; a usage error did not prune at all.
                 if !dryRun && exitStatus(for: error) == 1 {
-                    reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: Date(), success: false, error: "\(error)", result: .failure), location: remote)])
+                    reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: false, error: "\(error)", result: .failure), location: remote)])
                 }
                 throw error
             }
             if !dryRun {
-                reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: Date(), success: true, result: .success), location: remote)])
+                reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: true, result: .success), location: remote)])
             }
             for report in reports {
                 table += rows(report, job: job, config: config)
@@ -69,8 +70,7 @@ struct Prune: ParsableCommand {
         totals.forEach(emit)
     }
 
-    private func warnAboutOnlyCopies(_ plan: PruneJob.Report, job: JobConfig, config: Config) {
-        let pending = PendingUploads(stateDir: config.stateDir)
+    private func warnAboutOnlyCopies(_ plan: PruneJob.Report, job: JobConfig, pending: PendingUploads) {
         for decision in plan.decisions where !decision.keep {
             let missing = job.remotes.filter { pending.ids(remote: $0, job: job.name).contains(decision.id) }
             guard !missing.isEmpty else { continue }

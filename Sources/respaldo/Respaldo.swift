@@ -42,6 +42,13 @@ struct GlobalOptions: ParsableArguments {
     func loadConfig() throws -> Config {
         try Config.load(path: configPath)
     }
+
+    /// The configuration, and what every job of this command works with: the configured
+    /// stores and state folder, the system clock, SIGINT/SIGTERM, and the invoking user as the
+    /// audit log's actor.
+    func loadEnvironment() throws -> Environment {
+        Environment.live(config: try loadConfig(), logger: logger)
+    }
 }
 
 let logger = Logger(label: "respaldo")

@@ -41,20 +41,13 @@ struct Restore: ParsableCommand {
     }
 
     func run() throws {
-        let config = try global.loadConfig()
-        let repository = try Repository.open(config, remote: remote, logger: logger)
+        let env = try global.loadEnvironment()
+        let repository = try Repository.open(env, remote: remote)
         let snapshot = try repository.snapshot(id: id)
-        let identities = try Keys.identities(identityFile: identity, config: config)
-        var restore = RestoreJob(logger: logger)
+        let identities = try Keys.identities(identityFile: identity, config: env.config)
+        var restore = RestoreJob(env: env)
         restore.identityFile = identity
         restore.showProgress = ProgressMeter.isWanted && output != nil
-        do {
-            try restore.run(snapshot, from: repository.store, identities: identities,
-                            to: output.map { .file($0) } ?? .standardOutput)
-            Audit.record(config, .restore, job: snapshot.manifest.job, snapshot: snapshot.id, target: output ?? "stdout", logger: logger)
-        } catch {
-            Audit.record(config, .restore, job: snapshot.manifest.job, snapshot: snapshot.id, target: output ?? "stdout", error: error, logger: logger)
-            throw error
-        }
+        try restore.run(snapshot, from: repository.store, identities: identities, to: output.map { .file($0) } ?? .standardOutput)
     }
 }

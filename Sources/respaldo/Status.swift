@@ -25,8 +25,9 @@ struct Status: ParsableCommand {
     var check = false
 
     func run() throws {
-        let config = try global.loadConfig()
-        let report = StatusReport.gather(config, now: Date())
+        let env = try global.loadEnvironment()
+        let config = env.config
+        let report = StatusReport.gather(env, now: env.clock.now())
         if json {
             try printJSON(report)
         } else if check {

@@ -24,29 +24,29 @@ struct Upload: ParsableCommand {
     var remote: String?
 
     func run() throws {
-        let config = try global.loadConfig()
+        let env = try global.loadEnvironment()
+        let config = env.config
         let jobs = try config.jobs(named: job)
         if let remote, config.remote(named: remote) == nil {
             throw RespaldoError.usage("no remote named \"\(remote)\" in \(config.path)")
         }
-        let stores = RemoteStores(config: config, logger: logger)
         let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
         defer { _ = alerter?.waitForOutstanding(timeout: 30) }
-        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
+        let reporter = RunReporter(env: env, alerter: alerter)
         var failures: [String] = []
         var unrecorded: [RespaldoError] = []
         var pairs = 0
         for job in jobs {
-            let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
+            let lock = try env.state.lock(job: job.name)
             defer { withExtendedLifetime(lock) {} }
             for name in job.remotes where remote == nil || remote == name {
                 pairs += 1
-                let started = Date()
+                let started = env.clock.now()
                 var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
                 do {
-                    var uploader = UploadJob(config: config, logger: logger)
+                    var uploader = UploadJob(env: env)
                     uploader.showProgress = ProgressMeter.isWanted
-                    let uploaded = try uploader.uploadMissing(job: job, to: try stores.store(named: name))
+                    let uploaded = try uploader.uploadMissing(job: job, to: try env.remote(named: name))
                     emit("\(job.name) → \(name): \(uploaded.isEmpty ? "up to date" : "uploaded \(uploaded.joined(separator: ", "))")")
                     record.snapshot = uploaded.last
                 } catch {
@@ -55,7 +55,7 @@ struct Upload: ParsableCommand {
                     failures.append("\(job.name) → \(name)")
                     (record.success, record.result, record.error) = (false, .failure, "\(error)")
                 }
-                record.finishedAt = Date()
+                record.finishedAt = env.clock.now()
                 if let failure = reporter.report(job: job.name, [.upload(record, remote: name)]) { unrecorded.append(failure) }
             }
         }

@@ -44,13 +44,14 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let config = try global.loadConfig()
-        let repository = try Repository.open(config, remote: remote, logger: logger)
+        let env = try global.loadEnvironment()
+        let config = env.config
+        let repository = try Repository.open(env, remote: remote)
         let identities = try Keys.identities(identityFile: identity, config: config)
-        var verifier = VerifyJob(logger: logger)
+        var verifier = VerifyJob(env: env)
         verifier.identityFile = identity
         verifier.showProgress = ProgressMeter.isWanted && !json
-        let started = Date()
+        let started = env.clock.now()
 
         var reports: [VerifyReport] = []
         let snapshots: [Snapshot]
@@ -79,10 +80,8 @@ struct Verify: ParsableCommand {
         for snapshot in snapshots {
             let report = verifier.verify(snapshot, in: repository.store, identities: identities)
             reports.append(report)
-            Audit.record(config, .verify, job: snapshot.manifest.job, snapshot: snapshot.id, target: repository.store.location,
-                         error: report.ok ? nil : RespaldoError.failed(report.problems.joined(separator: "; ")), logger: logger)
         }
-        let unrecorded = record(reports, config: config, location: repository.store.location, started: started)
+        let unrecorded = record(reports, env: env, location: repository.store.location, started: started)
         if json {
             try printJSON(reports)
         } else {
@@ -100,16 +99,17 @@ struct Verify: ParsableCommand {
 
     /// One verify record per job at this location (status, metrics, alerts of kind verify);
     /// returns the records that could not be written.
-    private func record(_ reports: [VerifyReport], config: Config, location: String, started: Date) -> [RespaldoError] {
+    private func record(_ reports: [VerifyReport], env: Environment, location: String, started: Date) -> [RespaldoError] {
+        let config = env.config
         let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
         defer { _ = alerter?.waitForOutstanding(timeout: 30) }
-        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
+        let reporter = RunReporter(env: env, alerter: alerter)
         let byJob = Dictionary(grouping: reports) { SnapshotID($0.id)?.job ?? $0.id }
         var unrecorded: [RespaldoError] = []
         for (job, reports) in byJob.sorted(by: { $0.key < $1.key }) where config.job(named: job) != nil {
             let failed = reports.filter { !$0.ok }
             let record = RunRecord(
-                startedAt: started, finishedAt: Date(), success: failed.isEmpty, snapshot: reports.last?.id,
+                startedAt: started, finishedAt: env.clock.now(), success: failed.isEmpty, snapshot: reports.last?.id,
                 error: failed.isEmpty ? nil : failed.map { "\($0.id): \($0.problems.joined(separator: "; "))" }.joined(separator: "\n"),
                 result: failed.isEmpty ? .success : .failure)
             if let failure = reporter.report(job: job, [.verify(record, location: location)]) { unrecorded.append(failure) }

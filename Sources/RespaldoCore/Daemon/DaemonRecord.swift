@@ -38,7 +38,7 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
         case stoppedAt = "stopped_at"
     }
 
-    public static func path(stateDir: String) -> String { stateDir + "/daemon.json" }
+    public static func path(stateDir: String) -> String { StateDirectory(root: stateDir).daemonRecord }
 
     /// Replaces the record (0600, atomically: a reader sees the old one or the new one).
     public func write(stateDir: String) throws {

@@ -19,8 +19,12 @@ public final class DaemonService: @unchecked Sendable {
     /// SIGTERM (by default) stops the daemon; every run's token is a child of it.
     private let cancellation: CancellationToken
 
+    /// Builds the runs' environment from a configuration (at start and on each reload).
+    private let makeEnvironment: @Sendable (Config) -> Environment
+
     // Owned by the loop thread.
     private var config: Config
+    private var env: Environment
     private var plan: DaemonPlan
     private var queue: [DaemonPlan.Due] = []
     /// Each running task and when it started.
@@ -61,7 +65,14 @@ public final class DaemonService: @unchecked Sendable {
     public static let overdueGrace: TimeInterval = 60
 
     public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier,
-                cancellation: CancellationToken = Interruption.token, now: @escaping @Sendable () -> Date = { Date() }) throws {
+                cancellation: CancellationToken = Interruption.token, now: @escaping @Sendable () -> Date = { Date() },
+                environment: (@Sendable (Config) -> Environment)? = nil) throws {
+        let makeEnvironment = environment ?? { config in
+            Environment.live(config: config, logger: logger, actor: .daemon(), cancellation: cancellation,
+                             clock: RunClock(now: now, deadlines: DispatchDeadlineClock()))
+        }
+        self.makeEnvironment = makeEnvironment
+        env = makeEnvironment(config)
         self.configPath = configPath
         self.cancellation = cancellation
         self.config = config
@@ -72,7 +83,7 @@ public final class DaemonService: @unchecked Sendable {
         let start = now()
         var byJob: [String: RunState] = [:]
         for job in config.jobs {
-            let (state, problem) = RunState.loadReporting(stateDir: config.stateDir, job: job.name)
+            let (state, problem) = RunState.loadReporting(stateDir: env.state.root, job: job.name)
             // Only this job loses its catch-up; the next record rebuilds its file.
             if let problem { logger.error("job \(job.name): run state unusable, catch-up skipped for this job: \(problem)") }
             byJob[job.name] = state
@@ -149,14 +160,14 @@ public final class DaemonService: @unchecked Sendable {
             nextHeartbeat = at.addingTimeInterval(DaemonRecord.heartbeatInterval)
         }
         if at >= nextMetrics {
-            MetricsWriter(config: config, logger: logger).write(now: at)
+            MetricsWriter(env: env).write(now: at)
             nextMetrics = at.addingTimeInterval(Self.metricsRefresh)
         }
     }
 
     private func writeRecord() {
         do {
-            try record.write(stateDir: config.stateDir)
+            try record.write(stateDir: env.state.root)
             recordFailed = false
         } catch {
             // Once per spell of failures: every minute would flood the journal.
@@ -190,9 +201,9 @@ public final class DaemonService: @unchecked Sendable {
             loggedWaiting.remove(next.task)
             running[next.task] = now()
             let runner = TaskRunner(
-                config: config, logger: logger,
+                env: env,
                 shouldStop: { [weak self] in self?.lock.withLock { self?.stopRequested ?? true } ?? true },
-                alerter: alerter, cancellation: cancellation)
+                alerter: alerter)
             let thread = Thread { [weak self] in
                 let outcome = runner.run(next.task)
                 guard let self else { return }
@@ -259,7 +270,7 @@ public final class DaemonService: @unchecked Sendable {
     private func startUploadRetryIfDue() {
         guard !retryingUploads, let at = pendingRetryAt, at <= now() else { return }
         pendingRetryAt = nil
-        let pending = PendingUploads(stateDir: config.stateDir)
+        let pending = env.state.pending
         let everyRemote = firstUploadRound && config.jobs.contains { !$0.remotes.isEmpty }
         firstUploadRound = false
         let anyPending = everyRemote || config.jobs.contains { job in job.remotes.contains { !pending.ids(remote: $0, job: job.name).isEmpty } }
@@ -268,7 +279,7 @@ public final class DaemonService: @unchecked Sendable {
             return
         }
         retryingUploads = true
-        let runner = TaskRunner(config: config, logger: logger, shouldStop: { true }, alerter: alerter, cancellation: cancellation)
+        let runner = TaskRunner(env: env, shouldStop: { true }, alerter: alerter)
         let thread = Thread { [weak self] in
             let clean = runner.retryPendingUploads(everyRemote: everyRemote)
             guard let self else { return }
@@ -289,6 +300,7 @@ public final class DaemonService: @unchecked Sendable {
             let fresh = try Config.load(path: configPath)
             _ = try Keys.encryption(fresh.encryption)
             config = fresh
+            env = makeEnvironment(fresh)
             alerter = fresh.notify.map { Alerter(config: $0, logger: logger) }
             plan = plan.reloaded(with: fresh, now: now())
             logger.notice("configuration reloaded from \(configPath): \(describePlan())")

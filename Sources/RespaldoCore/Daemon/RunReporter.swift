@@ -22,16 +22,14 @@ public struct RunReporter {
         case prune(RunRecord, location: String?)
     }
 
-    let config: Config
-    let logger: Logger
+    let env: Environment
     let alerter: Alerter?
-    let now: @Sendable () -> Date
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
 
-    public init(config: Config, logger: Logger, alerter: Alerter?, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.config = config
-        self.logger = logger
+    public init(env: Environment, alerter: Alerter?) {
+        self.env = env
         self.alerter = alerter
-        self.now = now
     }
 
     /// Records, measures and alerts `entries` of `job`. Returns why the record could not be
@@ -39,7 +37,7 @@ public struct RunReporter {
     @discardableResult
     public func report(job: String, _ entries: [Entry]) -> RespaldoError? {
         let failure = record(job: job, entries)
-        MetricsWriter(config: config, logger: logger).write()
+        MetricsWriter(env: env).write()
         if let alerter { alert(job: job, entries, alerter) }
         return failure
     }
@@ -48,7 +46,7 @@ public struct RunReporter {
         // Prunes are not kept in the run state: the counts they leave are (SnapshotCounts).
         guard entries.contains(where: { if case .prune = $0 { false } else { true } }) else { return nil }
         do {
-            try RunState.update(stateDir: config.stateDir, job: job, onRebuild: { [logger] problem in
+            try RunState.update(stateDir: env.state.root, job: job, onRebuild: { [logger] problem in
                 logger.error("job \(job): \(problem); kept as .corrupt and rebuilt from this run")
             }) { state in
                 for entry in entries {
@@ -70,7 +68,7 @@ public struct RunReporter {
             let what = entries.first.map(Self.kind)?.rawValue ?? "run"
             logger.error("cannot record the \(what) of job \(job): \(error)")
             return .failed("cannot record the \(what) of job \(job), so status and the metrics cannot show it: \(error)"
-                + (geteuid() == 0 ? "" : " (was an earlier command run as another user? see `ls -l \(config.stateDir)/runs`)"))
+                + (geteuid() == 0 ? "" : " (was an earlier command run as another user? see `ls -l \(env.state.runStates)`)"))
         }
     }
 
@@ -135,9 +133,9 @@ public struct RunReporter {
     /// and logged). Without a usable history every event goes: one alert too many rather
     /// than one too few.
     private func admit(job: String, _ events: [AlertEvent]) -> [AlertHistory.Admitted?] {
-        let at = now()
+        let at = env.clock.now()
         do {
-            return try AlertHistory.update(stateDir: config.stateDir, job: job) { history in
+            return try AlertHistory.update(stateDir: env.state.root, job: job) { history in
                 events.map { event in
                     let streak = history.streams[AlertHistory.stream(of: event)]
                     let admitted = history.admit(event, now: at)
@@ -151,67 +149,5 @@ public struct RunReporter {
             logger.error("alert history of job \(job) unusable, alerting without rate limit: \(error)")
             return events.map { AlertHistory.Admitted(event: $0) }
         }
-    }
-}
-
-extension BackupJob {
-    /// `run(upload:)`, then the run state, metrics and alerts, whoever started it (the daemon or
-    /// `respaldo backup`), so `status` and the metrics show operators' runs too. A run that
-    /// never started — the job locked, a usage or configuration error — records and alerts
-    /// nothing: it did not happen. A run that cannot be recorded returns that as a failure.
-    public func runRecorded(upload: Bool, alerter: Alerter?) throws -> (manifest: Manifest, uploadFailures: [RespaldoError]) {
-        let started = Date()
-        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
-        var job = self
-        job.onStart = { alerter?.ping(.start) }
-        let run: BackupRun
-        do {
-            run = try job.runReporting(upload: upload)
-        } catch {
-            guard exitStatus(for: error) == 1 else { throw error }
-            reporter.report(job: self.job.name, [.backup(
-                RunRecord(startedAt: started, finishedAt: Date(), success: false, error: "\(error)", result: .failure), steps: [])])
-            throw error
-        }
-        let failures = run.failures
-        let record = RunRecord(
-            startedAt: started, finishedAt: Date(), success: true, snapshot: run.manifest.id,
-            plainBytes: run.manifest.plain.bytes, artifactBytes: run.manifest.artifact.bytes,
-            error: failures.isEmpty ? nil : failures.map(\.description).joined(separator: "; "), result: run.result)
-        let unrecorded = reporter.report(job: self.job.name, [.backup(record, steps: run.steps)])
-        return (run.manifest, failures + (unrecorded.map { [$0] } ?? []))
-    }
-}
-
-extension DrillJob {
-    /// `run`, then the drill's run state (`status`, the drill metrics), the audit log and the
-    /// alerts (kind `drill`), whoever started it. A drill that never started for a usage or
-    /// configuration error (no identity for an encrypted snapshot) records and alerts nothing.
-    /// A drill that cannot be recorded throws, after the audit log has it.
-    public func runRecorded(remote: String?, snapshotID: String? = nil, identityFile: String? = nil, alerter: Alerter?) throws -> DrillReport {
-        let started = Date()
-        let reporter = RunReporter(config: config, logger: logger, alerter: alerter)
-        let report: DrillReport
-        do {
-            report = try run(remote: remote, snapshotID: snapshotID, identityFile: identityFile)
-        } catch {
-            guard exitStatus(for: error) == 1 else { throw error }
-            Audit.record(config, .drill, job: job.name, snapshot: snapshotID, target: remote ?? "local", error: error, logger: logger)
-            reporter.report(job: job.name, [.drill(
-                RunRecord(startedAt: started, finishedAt: Date(), success: false, snapshot: snapshotID, error: "\(error)", result: .failure),
-                location: remote ?? "local")])
-            throw error
-        }
-        let problem = report.ok ? nil : report.error ?? "failed checks: " + report.checks.filter { !$0.ok }.map(\.name).joined(separator: ", ")
-        Audit.record(config, .drill, job: job.name, snapshot: report.snapshot, target: report.location,
-                     error: problem.map { RespaldoError.failed($0) }, logger: logger)
-        let record = RunRecord(
-            startedAt: started, finishedAt: Date(), success: report.ok, snapshot: report.snapshot,
-            plainBytes: report.plainBytes, artifactBytes: report.artifactBytes, error: problem,
-            result: report.ok ? .success : .failure)
-        if let unrecorded = reporter.report(job: job.name, [.drill(record, location: report.location)]) {
-            throw RespaldoError.failed("\(report.summary); but: \(unrecorded)")
-        }
-        return report
     }
 }

@@ -23,17 +23,17 @@ public struct TaskOutcome: Sendable {
 /// Runs one task the way `respaldo backup` would, under the job's lock. A lock held by an
 /// operator's run is waited for (checking `shouldStop`), never skipped and never overlapped.
 struct TaskRunner {
-    let config: Config
-    let logger: Logger
+    /// Its cancellation is the daemon's: each backup's token (with its timeout) is a child of it.
+    let env: Environment
     /// True once the daemon is stopping: a waiting run gives up.
     let shouldStop: @Sendable () -> Bool
     let alerter: Alerter?
-    /// The daemon's: each backup's token (with its timeout) is a child of it.
-    let cancellation: CancellationToken
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
     static let lockPollSeconds: UInt32 = 5
 
     func run(_ task: DaemonTask) -> TaskOutcome {
-        let started = Date()
+        let started = env.clock.now()
         var outcome = TaskOutcome(task: task, result: .failure, startedAt: started, finishedAt: started)
         guard let job = config.job(named: task.job) else {
             outcome.error = "job \(task.job) is no longer in \(config.path)"
@@ -43,9 +43,7 @@ struct TaskRunner {
             switch task.kind {
             case .backup:
                 let (manifest, uploadFailures) = try whenUnlocked(job) {
-                    var backup = try BackupJob(config: config, jobName: job.name, logger: logger)
-                    backup.cancellation = cancellation
-                    return try backup.runRecorded(upload: true, alerter: alerter)
+                    try BackupJob(env: env, jobName: job.name).runRecorded(upload: true, alerter: alerter)
                 }
                 outcome.snapshot = manifest.id
                 outcome.plainBytes = manifest.plain.bytes
@@ -54,7 +52,7 @@ struct TaskRunner {
                 if !uploadFailures.isEmpty { outcome.error = uploadFailures.map(\.description).joined(separator: "; ") }
             case .drill:
                 // On a DR host: the newest geo copy (the job's first remote), else the local one.
-                let report = try DrillJob(config: config, jobName: job.name, logger: logger)
+                let report = try DrillJob(env: env, jobName: job.name)
                     .runRecorded(remote: job.remotes.first, alerter: alerter)
                 logger.info("\(report.summary)")
                 outcome.snapshot = report.snapshot
@@ -64,7 +62,7 @@ struct TaskRunner {
         } catch {
             outcome.error = "\(error)"
         }
-        outcome.finishedAt = max(outcome.finishedAt, Date())
+        outcome.finishedAt = max(outcome.finishedAt, env.clock.now())
         return outcome
     }
 
@@ -90,24 +88,24 @@ struct TaskRunner {
     /// the daemon does once at start). True when nothing is left pending. Jobs whose lock is
     /// held are left for the next round.
     func retryPendingUploads(everyRemote: Bool = false) -> Bool {
-        let pending = PendingUploads(stateDir: config.stateDir)
+        let pending = env.state.pending
         var clean = true
         for job in config.jobs where !job.remotes.isEmpty {
             let remotes = everyRemote ? job.remotes : job.remotes.filter { !pending.ids(remote: $0, job: job.name).isEmpty }
             guard !remotes.isEmpty else { continue }
-            guard let lock = try? JobLock.acquire(stateDir: config.stateDir, job: job.name) else {
+            guard let lock = try? env.state.lock(job: job.name) else {
                 clean = false
                 continue
             }
             defer { withExtendedLifetime(lock) {} }
             for remote in remotes {
-                let started = Date()
+                let started = env.clock.now()
                 var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
                 // A round that found nothing to send is news only after a failure (a recovery).
-                var news = RunState.loadReporting(stateDir: config.stateDir, job: job.name).state.uploads[remote]?.last?.success == false
+                var news = RunState.loadReporting(stateDir: env.state.root, job: job.name).state.uploads[remote]?.last?.success == false
                 do {
-                    let store = try RemoteStores(config: config, logger: logger).store(named: remote)
-                    let uploaded = try UploadJob(config: config, logger: logger, cancellation: cancellation).uploadMissing(job: job, to: store)
+                    let store = try env.remote(named: remote)
+                    let uploaded = try UploadJob(env: env).uploadMissing(job: job, to: store)
                     if !uploaded.isEmpty { logger.info("pending uploads of \(job.name) to \(remote): sent \(uploaded.joined(separator: ", "))") }
                     record.snapshot = uploaded.last
                     news = news || !uploaded.isEmpty
@@ -119,8 +117,8 @@ struct TaskRunner {
                     record.result = .failure
                     record.error = "\(error)"
                 }
-                record.finishedAt = Date()
-                if news { RunReporter(config: config, logger: logger, alerter: alerter).report(job: job.name, [.upload(record, remote: remote)]) }
+                record.finishedAt = env.clock.now()
+                if news { RunReporter(env: env, alerter: alerter).report(job: job.name, [.upload(record, remote: remote)]) }
             }
         }
         return clean

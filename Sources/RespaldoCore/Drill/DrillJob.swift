@@ -10,24 +10,25 @@ import Storage
 /// into a scratch target, runs the automatic and configured checks, times each phase, and
 /// removes the scratch target and the spool whatever happened, SIGINT and SIGTERM included.
 public struct DrillJob {
-    public let config: Config
+    public let env: Environment
     public let job: JobConfig
-    public let logger: Logger
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
     public var showProgress = false
 
-    public init(config: Config, jobName: String, logger: Logger) throws {
-        self.config = config
-        self.job = try config.requiredJob(named: jobName)
-        self.logger = logger
+    /// `env.cancellation` stops the drill: its loaders are terminated and its scratch removed.
+    public init(env: Environment, jobName: String) throws {
+        self.env = env
+        self.job = try env.config.requiredJob(named: jobName)
     }
 
     /// Runs one drill. Throws only when it cannot start (no such snapshot, an encrypted one
     /// and no identity, another drill of the job running); every later failure is in the
     /// report, whose `ok` is the verdict. `identityFile` defaults to `[jobs.drill] identity_file`.
     public func run(remote: String? = nil, snapshotID: String? = nil, identityFile: String? = nil) throws -> DrillReport {
-        let lock = try JobLock.acquire(stateDir: config.stateDir, job: "\(job.name).drill")
+        let lock = try env.state.drillLock(job: job.name)
         defer { withExtendedLifetime(lock) {} }
-        let repository = try Repository.open(config, remote: remote, logger: logger)
+        let repository = try Repository.open(env, remote: remote)
         let snapshot = try pick(repository, snapshotID)
         let identities = try Keys.identities(identityFile: identityFile ?? job.drill?.identityFile, config: config)
         guard !snapshot.manifest.isEncrypted || !identities.isEmpty else {
@@ -35,7 +36,7 @@ public struct DrillJob {
         }
         try IdentityMatch.check(identities, for: snapshot.manifest, identityFile: identityFile ?? job.drill?.identityFile)
 
-        let started = Date()
+        let started = env.clock.now()
         let scratchName = ScratchName.make(job: job.name, time: started)
         let workDirectory = try makeWorkDirectory(scratchName)
         let runner = ToolRunner(logger: logger)
@@ -46,8 +47,10 @@ public struct DrillJob {
             try? removeTree(workDirectory)
             throw error
         }
-        let token = Interruption.register { runner.interrupt($0) }
-        defer { Interruption.unregister(token) }
+        let stop = env.cancellation.onCancel { reason in
+            if case let .signal(signal) = reason { runner.interrupt(signal) } else { runner.interrupt(SIGTERM) }
+        }
+        defer { stop.remove() }
 
         let manifest = snapshot.manifest
         var report = DrillReport(
@@ -116,7 +119,7 @@ public struct DrillJob {
         phaseStart = Date()
         report.scratchRemoved = cleanUp(target: created ? target : nil, workDirectory: workDirectory, report: &report)
         report.phases.cleanup = elapsed(since: phaseStart)
-        report.finishedAt = rfc3339(Date())
+        report.finishedAt = rfc3339(env.clock.now())
         report.ok = report.error == nil && report.checks.allSatisfy(\.ok) && report.scratchRemoved
         // The report says what failed and whoever ran the drill shows it: not logged here too.
         logger.info("drill \(snapshot.id) \(report.ok ? "passed" : "failed"): \(report.checks.count) checks, recovery time \(String(format: "%.1f", report.phases.total)) s")
@@ -140,7 +143,7 @@ public struct DrillJob {
     /// `<state_dir>/drill/<scratch name>`, private. Work folders of this job that a killed
     /// drill left go first: the drill lock says none of them is in use.
     private func makeWorkDirectory(_ scratchName: String) throws -> String {
-        let root = config.stateDir + "/drill"
+        let root = env.state.drills
         try makePrivateDirectory(root)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where ScratchName.isScratch(name, ofJob: job.name) {
             logger.warning("removing \(root)/\(name), left by an earlier drill that was killed")
@@ -162,7 +165,7 @@ public struct DrillJob {
         let what = "fetch+verify of \(store.location):\(snapshot.artifactPath)"
         var result: any Store = store
         do {
-            if store is LocalStore {
+            if env.isLocal(store) {
                 try reader.run(decode: false, meter: meter) { next in
                     while let chunk = try next() { probe?.feed(chunk) }
                 }

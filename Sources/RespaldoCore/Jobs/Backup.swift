@@ -7,9 +7,10 @@ import Storage
 /// rename -> manifest. The snapshot exists only once its manifest does; on any failure the
 /// temporary files go and every older snapshot stays as it was.
 public struct BackupJob {
-    public let config: Config
+    public let env: Environment
     public let job: JobConfig
-    public let logger: Logger
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
     public var showProgress = false
     /// `backup --accept-shrink`: this run's dump may be smaller than `max_shrink` allows (data
     /// was deleted on purpose); a warning says so. `min_bytes` still holds.
@@ -17,16 +18,12 @@ public struct BackupJob {
     /// Called once the job's lock is held, before the dump starts (the healthchecks start ping:
     /// a run that finds the job locked never started).
     public var onStart: (() -> Void)?
-    /// Stops the run from outside: SIGINT/SIGTERM by default; the daemon passes its own (a
-    /// child of that one). The run adds the job's `timeout` on a token of its own.
-    public var cancellation: CancellationToken = Interruption.token
-    /// Where the job's `timeout` is measured; tests inject a clock they advance.
-    public var deadlineClock: any DeadlineClock = DispatchDeadlineClock()
 
-    public init(config: Config, jobName: String, logger: Logger) throws {
-        self.config = config
-        self.job = try config.requiredJob(named: jobName)
-        self.logger = logger
+    /// The run stops when `env.cancellation` does (SIGINT/SIGTERM, or the daemon's token), and
+    /// at the job's `timeout`, measured on `env.clock`.
+    public init(env: Environment, jobName: String) throws {
+        self.env = env
+        self.job = try env.config.requiredJob(named: jobName)
     }
 
     /// The whole run under the job's lock: the local snapshot, its upload to each of the job's
@@ -47,16 +44,16 @@ public struct BackupJob {
     /// `run(upload:)`, saying what became of each remote copy and each prune, successes too
     /// (the run records and alerts keep the state of every remote).
     public func runReporting(upload: Bool = true) throws -> BackupRun {
-        let lock = try JobLock.acquire(stateDir: config.stateDir, job: job.name)
+        let lock = try env.state.lock(job: job.name)
         defer { withExtendedLifetime(lock) {} }
-        let token = CancellationToken(parent: cancellation, timeout: job.timeout, clock: deadlineClock)
+        let token = CancellationToken(parent: env.cancellation, timeout: job.timeout, clock: env.clock.deadlines)
         defer { token.detach() }
-        StaleRun.cleanUp(stateDir: config.stateDir, job: job.name, logger: logger)
+        StaleRun.cleanUp(stateDir: env.state.root, job: job.name, logger: logger)
         var activity = RunActivity.current(job: job.name)
         recordActivity(activity)
-        defer { RunActivity.remove(stateDir: config.stateDir, job: job.name) }
+        defer { RunActivity.remove(stateDir: env.state.root, job: job.name) }
         onStart?()
-        let remotes = try RemoteStores(config: config, logger: logger).stores(for: job)
+        let remotes = try env.remotes(for: job)
         let streaming = upload && job.uploadMode == .streaming
         var streamed: Set<String> = []
         let manifest: Manifest
@@ -67,9 +64,9 @@ public struct BackupJob {
                 activity.dumpStartTicks = ProcFS.startTicks(dump)
                 recordActivity(activity)
             }
-            Audit.record(config, .backup, job: job.name, snapshot: manifest.id, target: "local", logger: logger)
+            env.audit.record(.backup, job: job.name, snapshot: manifest.id, target: "local")
         } catch {
-            Audit.record(config, .backup, job: job.name, target: "local", error: error, logger: logger)
+            env.audit.record(.backup, job: job.name, target: "local", error: error)
             throw error
         }
         // From here the snapshot is complete locally; a cancellation stops the remote copies
@@ -80,21 +77,21 @@ public struct BackupJob {
         var result = BackupRun(manifest: manifest)
         if let signer = try config.signing.map(ManifestSigner.load) {
             do {
-                try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job.name, at: LocalStore(root: config.localDir))
+                try InventoryPublisher(env: env, signer: signer).publish(job: job.name, at: env.local)
             } catch {
                 result.steps.append(.init(kind: .backup, location: "local", error: .failed("signed inventory of \(job.name) in local failed: \(error)")))
             }
         }
+        var uploader = UploadJob(env: env.with(cancellation: token))
+        uploader.showProgress = showProgress
         for remote in remotes {
             do {
                 if streamed.contains(remote.location) {
-                    try UploadJob(config: config, logger: logger, cancellation: token).publishStreamed(snapshot, to: remote)
+                    try uploader.publishStreamed(snapshot, to: remote)
                 } else if upload {
-                    var uploader = UploadJob(config: config, logger: logger, cancellation: token)
-                    uploader.showProgress = showProgress
                     try uploader.upload(snapshot, to: remote)
                 } else {
-                    try PendingUploads(stateDir: config.stateDir).mark(manifest.id, remote: remote.location)
+                    try env.state.pending.mark(manifest.id, remote: remote.location)
                     continue
                 }
                 result.steps.append(.init(kind: .upload, location: remote.location))
@@ -112,15 +109,15 @@ public struct BackupJob {
             return result
         }
         // The new snapshot is safe everywhere; a failing prune is reported, never fatal to it.
-        let prune = PruneJob(config: config, logger: logger)
-        for store in [LocalStore(root: config.localDir) as any Store] + remotes {
+        let prune = PruneJob(env: env)
+        for store in [env.local as any Store] + remotes {
             if let skipped = prune.skipReason(store.location) {
                 logger.info("prune of \(job.name) at \(store.location) skipped: \(skipped)")
                 continue
             }
             do {
                 // A remote `.partial` that a pending upload will resume is not stale.
-                let resumable = store is LocalStore ? [] : Set(PendingUploads(stateDir: config.stateDir).ids(remote: store.location, job: job.name))
+                let resumable = env.isLocal(store) ? [] : Set(env.state.pending.ids(remote: store.location, job: job.name))
                 _ = try prune.run(job: job, store: store, dryRun: false, resumable: resumable)
                 result.steps.append(.init(kind: .prune, location: store.location))
             } catch {
@@ -139,7 +136,7 @@ public struct BackupJob {
 
     private func recordActivity(_ activity: RunActivity) {
         do {
-            try activity.save(stateDir: config.stateDir)
+            try activity.save(stateDir: env.state.root)
         } catch {
             logger.warning("job \(job.name): the run is not on record for `status`: \(error)")
         }
@@ -154,7 +151,7 @@ public struct BackupJob {
     /// receives the dump's pid (its process group) once it runs.
     func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], checkIDsOn: [any Store] = [],
                   streamed: inout Set<String>, cancellation: CancellationToken, dumpStarted: (pid_t) -> Void = { _ in }) throws -> Manifest {
-        let store = LocalStore(root: config.localDir)
+        let store = env.local
         // Keys first: a missing or unreadable key must fail before anything is dumped.
         let encryption = try Keys.encryption(config.encryption)
         let signer = try config.signing.map(ManifestSigner.load)
@@ -163,7 +160,7 @@ public struct BackupJob {
 
         let id = try freshID(in: store, remotes: checkIDsOn)
         let artifactName = "\(id).\(job.source.artifactExtension).gz" + (encryption == nil ? "" : ".age")
-        let runDirectory = config.stateDir + "/run/\(job.name)"
+        let runDirectory = env.state.runDirectory(job: job.name)
         try makePrivateDirectory(runDirectory)
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
         let command = try DumpCommand.make(for: job.source, runDirectory: runDirectory)
@@ -200,7 +197,7 @@ public struct BackupJob {
 
         let sanity = DumpSanity(job: job, previous: previous.map { ($0.id, $0.manifest.plain.bytes) }, acceptShrink: acceptShrink, logger: logger)
         let artifactPath = "\(job.name)/\(artifactName)"
-        let pending = PendingUploads(stateDir: config.stateDir)
+        let pending = env.state.pending
         for name in remoteNames { try pending.mark(id.description, remote: name) }
         let stream = remotes.isEmpty ? nil : StreamingUpload(remotes: remotes, name: artifactPath, logger: logger)
         // A failing stage stops the remote lanes too: a consumer blocked on a slow remote's
@@ -265,7 +262,7 @@ public struct BackupJob {
         let manifest = Manifest(
             format: Manifest.formatName, id: id.description, job: job.name, host: hostName(),
             source: .init(kind: job.source.kind, argv: argv),
-            startedAt: rfc3339(started), finishedAt: rfc3339(Date()),
+            startedAt: rfc3339(started), finishedAt: rfc3339(env.clock.now()),
             plain: .init(bytes: plain.byteCount, sha256: plain.hexDigest),
             artifact: .init(
                 name: artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
@@ -292,7 +289,7 @@ public struct BackupJob {
             for name in remoteNames { pending.clear(id.description, remote: name) }
             throw RespaldoError.failed("backup of job \(job.name) failed writing the manifest: \(error)")
         }
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = env.clock.now().timeIntervalSince(started)
         logger.info("backup \(id) complete: \(formatBytes(plain.byteCount)) dumped, \(formatBytes(artifact.byteCount)) stored, \(String(format: "%.1f", seconds)) s")
         return manifest
     }
@@ -301,18 +298,18 @@ public struct BackupJob {
     /// serialized by the job lock; another host with the same job name and remote folder is
     /// not, so the remotes are asked too (one that cannot be reached is left to its upload,
     /// which never replaces a final name). Taken ids move on to the next second.
-    private func freshID(in store: LocalStore, remotes: [any Store]) throws -> SnapshotID {
+    private func freshID(in store: any Store, remotes: [any Store]) throws -> SnapshotID {
         for _ in 0..<120 {
-            let id = SnapshotID(job: job.name, time: Date())
+            let id = SnapshotID(job: job.name, time: env.clock.now())
             var free = try !Catalog.idIsTaken(id, in: store)
             for remote in remotes where free {
                 // One attempt, no retry delays: a remote that is down must not hold the dump.
-                let once = (remote as? RetryingStore)?.inner ?? remote
+                let once = remote.singleAttempt
                 free = !((try? Catalog.idIsTaken(id, in: once)) ?? false)
                 if !free { logger.warning("snapshot id \(id) is already used on \(remote.location) (another host?); taking the next second") }
             }
             if free { return id }
-            let fraction = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1)
+            let fraction = env.clock.now().timeIntervalSince1970.truncatingRemainder(dividingBy: 1)
             Thread.sleep(forTimeInterval: 1 - fraction + 0.001)
         }
         throw RespaldoError.failed("no free snapshot id for job \(job.name) in 120 s: every second is taken here or on a remote")

@@ -23,22 +23,21 @@ public struct PruneJob {
         public var orphans: [String] = []
     }
 
-    public let config: Config
-    public let logger: Logger
+    public let env: Environment
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
     /// Logs each removal (off for `respaldo prune`, which prints a table of them).
     public var logsRemovals = true
 
-    public init(config: Config, logger: Logger) {
-        self.config = config
-        self.logger = logger
+    public init(env: Environment) {
+        self.env = env
     }
 
     /// Prunes `job` in the local folder and then on each of its remotes; with `onlyRemote`,
     /// that remote alone (an admin host pruning an add-only remote with its own key).
     public func runEverywhere(job: JobConfig, dryRun: Bool, onlyRemote: String? = nil) throws -> [Report] {
         var reports: [Report] = []
-        if onlyRemote == nil { reports.append(try run(job: job, store: Repository.local(config).store, dryRun: dryRun)) }
-        let stores = RemoteStores(config: config, logger: logger)
+        if onlyRemote == nil { reports.append(try run(job: job, store: env.local, dryRun: dryRun)) }
         let names = onlyRemote.map { [$0] } ?? job.remotes
         for name in names {
             if let skipped = skipReason(name) {
@@ -46,8 +45,8 @@ public struct PruneJob {
                 reports.append(Report(location: name, decisions: [], stalePartials: [], skipped: skipped))
                 continue
             }
-            let target = try stores.store(named: name)
-            let pending = Set(PendingUploads(stateDir: config.stateDir).ids(remote: target.location, job: job.name))
+            let target = try env.remote(named: name)
+            let pending = Set(env.state.pending.ids(remote: target.location, job: job.name))
             reports.append(try run(job: job, store: target, dryRun: dryRun, resumable: pending))
         }
         return reports
@@ -74,7 +73,7 @@ public struct PruneJob {
         if !dryRun, let signer = try config.signing.map(ManifestSigner.load) {
             // The inventory goes first, without what is about to go: a verifier running during
             // the deletions must not find a listed snapshot missing.
-            try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job.name, at: store, excluding: removals)
+            try InventoryPublisher(env: env, signer: signer).publish(job: job.name, at: store, excluding: removals)
         }
         var locked: [(id: String, until: Date)] = []
         if !dryRun, let locking = store as? any ObjectLocking, let policy = locking.lockPolicy {
@@ -94,10 +93,10 @@ public struct PruneJob {
                 locked.append((snapshot.id, until))
                 continue
             } catch {
-                Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, error: error, logger: logger)
+                env.audit.record(.pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, error: error)
                 throw error
             }
-            Audit.record(config, .pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location, logger: logger)
+            env.audit.record(.pruneDelete, job: job.name, snapshot: snapshot.id, target: store.location)
             if logsRemovals { logger.info("prune \(snapshot.id) (\(store.location)): removed") }
         }
         let staleObjects = try store.partials(job.name).filter { object in
@@ -133,11 +132,11 @@ public struct PruneJob {
                 }
             }
         }
-        if !dryRun && !(store is LocalStore) {
+        if !dryRun && !env.isLocal(store) {
             let kept = decisions.filter(\.keep).map(\.id)
-            SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: store.location, count: kept.count, newest: kept.max())
+            SnapshotCounts.record(stateDir: env.state.root, job: job.name, location: store.location, count: kept.count, newest: kept.max(), at: env.clock.now())
             let keptIDs = Set(kept).union(locked.map(\.id))  // a locked one is still there
-            RemoteCopies.replace(snapshots.filter { keptIDs.contains($0.id) }.map(\.manifest), stateDir: config.stateDir, remote: store.location, job: job.name)
+            RemoteCopies.replace(snapshots.filter { keptIDs.contains($0.id) }.map(\.manifest), stateDir: env.state.root, remote: store.location, job: job.name)
         }
         var report = Report(location: store.location, decisions: decisions, stalePartials: stale, locked: locked, orphans: orphans)
         for snapshot in snapshots { report.sizes[snapshot.id] = snapshot.manifest.artifact.bytes }
@@ -150,14 +149,14 @@ public struct PruneJob {
     /// that forged "newer" snapshots can never push genuine ones out of the policy.
     private func countedSnapshots(job: JobConfig, in store: any Store) throws -> [Snapshot] {
         guard let trust = try TrustPolicy.load(config) else { return try Catalog.snapshots(in: store, job: job.name) }
-        let result = try TrustedCatalog(policy: trust, now: Date()).audit(job: job, in: store)
+        let result = try TrustedCatalog(policy: trust, now: env.clock.now()).audit(job: job, in: store)
         for problem in result.problems { logger.warning("prune: \(problem); not counted, not deleted") }
         return result.snapshots
     }
 
     /// Keeps every object of each kept snapshot locked for `days` from now (never shortened).
     private func extendLocks(of kept: [Snapshot], in store: any ObjectLocking, days: Int) throws {
-        let until = Date().addingTimeInterval(Double(days) * 86400)
+        let until = env.clock.now().addingTimeInterval(Double(days) * 86400)
         for snapshot in kept {
             let job = snapshot.manifest.job
             for name in [snapshot.artifactPath, ManifestFiles.signatureName(snapshot.id, job: job), ManifestFiles.manifestName(snapshot.id, job: job)] {

@@ -8,38 +8,43 @@ public struct Repository {
     public let store: any Store
     public let config: Config
     public let trust: TrustPolicy?
+    /// How messages name the store: the local folder's path, or the remote's name.
+    let display: String
+    let now: @Sendable () -> Date
 
-    public init(store: any Store, config: Config, trust: TrustPolicy? = nil) {
+    public init(store: any Store, env: Environment, trust: TrustPolicy? = nil) {
         self.store = store
-        self.config = config
+        self.config = env.config
         self.trust = trust
+        self.display = env.describe(store)
+        self.now = env.clock.now
     }
 
-    /// The local backup folder.
-    public static func local(_ config: Config) -> Repository {
-        Repository(store: LocalStore(root: config.localDir), config: config)
+    /// The local backup folder, without the trust checks (what this host wrote itself).
+    public static func local(_ env: Environment) -> Repository {
+        Repository(store: env.local, env: env)
     }
 
     /// The local folder, or the remote called `remote` (reads go through its retry wrapper, so
     /// a dropped connection resumes where it stopped), checked against `[trust]` when the
     /// configuration has it. Without it, says once that nothing is authenticated.
-    public static func open(_ config: Config, remote: String?, logger: Logger) throws -> Repository {
-        let trust = try TrustPolicy.load(config)
+    public static func open(_ env: Environment, remote: String?) throws -> Repository {
+        let trust = try TrustPolicy.load(env.config)
         if trust == nil {
-            logger.warning("[trust] is not configured: snapshots are not authenticated (a compromised location could forge them)")
+            env.logger.warning("[trust] is not configured: snapshots are not authenticated (a compromised location could forge them)")
         }
-        let store: any Store = try remote.map { try RemoteStores(config: config, logger: logger).store(named: $0) } ?? LocalStore(root: config.localDir)
-        return Repository(store: store, config: config, trust: trust)
+        let store: any Store = try remote.map { try env.remote(named: $0) } ?? env.local
+        return Repository(store: store, env: env, trust: trust)
     }
 
     /// What a location holds of `job` (or of every job): the snapshots it accepts, oldest first
     /// within a job, and every problem found on the way.
-    public func audit(job: String? = nil, now: Date = Date()) throws -> (snapshots: [Snapshot], problems: [TrustProblem]) {
+    public func audit(job: String? = nil, now: Date? = nil) throws -> (snapshots: [Snapshot], problems: [TrustProblem]) {
         var snapshots: [Snapshot] = []
         var problems: [TrustProblem] = []
         for job in try config.jobs(named: job) {
             if let trust {
-                let result = try TrustedCatalog(policy: trust, now: now).audit(job: job, in: store)
+                let result = try TrustedCatalog(policy: trust, now: now ?? self.now()).audit(job: job, in: store)
                 snapshots += result.snapshots
                 problems += result.problems
             } else {
@@ -79,12 +84,12 @@ public struct Repository {
             let (snapshots, problems) = try audit(job: job.name)
             try Self.refuse(problems)
             guard let snapshot = snapshots.first(where: { $0.id == id }) else {
-                throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(describe(store)))")
+                throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(display))")
             }
             return snapshot
         }
         guard let snapshot = try Catalog.snapshot(in: store, id: parsed) else {
-            throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(describe(store)))")
+            throw RespaldoError.failed("no snapshot \(id) in \(store.location) (\(display))")
         }
         return snapshot
     }
@@ -95,9 +100,5 @@ public struct Repository {
         let problems = problems.filter { $0.kind != .damaged }
         guard !problems.isEmpty else { return }
         throw RespaldoError.failed(problems.map(\.description).joined(separator: "\n"))
-    }
-
-    private func describe(_ store: any Store) -> String {
-        (store as? LocalStore)?.root ?? store.location
     }
 }

@@ -11,16 +11,32 @@ public struct RestoreJob {
         case standardOutput
     }
 
-    public let logger: Logger
+    public let env: Environment
+    var logger: Logger { env.logger }
     public var showProgress = false
     /// Where the identities came from, for the message when they cannot open the snapshot.
     public var identityFile: String?
 
-    public init(logger: Logger) {
-        self.logger = logger
+    public init(env: Environment) {
+        self.env = env
     }
 
+    /// Restores, and records the restore (or its failure) in the audit log.
     public func run(_ snapshot: Snapshot, from store: any Store, identities: [any Identity], to destination: Destination) throws {
+        let target = switch destination {
+        case let .file(path): path
+        case .standardOutput: "stdout"
+        }
+        do {
+            try restore(snapshot, from: store, identities: identities, to: destination)
+            env.audit.record(.restore, job: snapshot.manifest.job, snapshot: snapshot.id, target: target)
+        } catch {
+            env.audit.record(.restore, job: snapshot.manifest.job, snapshot: snapshot.id, target: target, error: error)
+            throw error
+        }
+    }
+
+    private func restore(_ snapshot: Snapshot, from store: any Store, identities: [any Identity], to destination: Destination) throws {
         let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
         guard reader.canDecode else {
             throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE")

@@ -6,17 +6,16 @@ import Storage
 /// resumed when an earlier upload was interrupted, size-checked, renamed), the manifest last,
 /// so the remote snapshot exists only once everything is there.
 public struct UploadJob {
-    public let config: Config
-    public let logger: Logger
+    /// Its cancellation aborts the transfer in progress (the remote `.partial` stays for the
+    /// next upload).
+    public let env: Environment
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
     /// A progress line per upload (on a terminal).
     public var showProgress = false
-    /// Aborts the transfer in progress (the remote `.partial` stays for the next upload).
-    public let cancellation: CancellationToken
 
-    public init(config: Config, logger: Logger, cancellation: CancellationToken = Interruption.token) {
-        self.config = config
-        self.logger = logger
-        self.cancellation = cancellation
+    public init(env: Environment) {
+        self.env = env
     }
 
     /// Uploads one snapshot; its pending marker is cleared only on success. The local artifact
@@ -26,12 +25,12 @@ public struct UploadJob {
     public func upload(_ snapshot: Snapshot, to remote: any CancellableStore, publishInventory: Bool = true) throws {
         // Cancellation (SIGINT/SIGTERM, a backup's timeout) aborts the transfer; the remote
         // `.partial` stays for the next upload.
-        let registration = cancellation.onCancel { _ in remote.cancel() }
+        let registration = env.cancellation.onCancel { _ in remote.cancel() }
         defer { registration.remove() }
-        let pending = PendingUploads(stateDir: config.stateDir)
+        let pending = env.state.pending
         try pending.mark(snapshot.id, remote: remote.location)
-        let local = LocalStore(root: config.localDir)
-        let started = Date()
+        let local = env.local
+        let started = env.clock.now()
         do {
             let meter = showProgress ? ProgressMeter(label: "upload \(snapshot.id) to \(remote.location)", total: snapshot.manifest.artifact.bytes) : nil
             defer { meter?.stop() }
@@ -53,15 +52,15 @@ public struct UploadJob {
             }
             try publishManifest(snapshot, from: local, to: remote)
             pending.clear(snapshot.id, remote: remote.location)
-            SnapshotCounts.noteUploaded(snapshot.id, stateDir: config.stateDir, job: snapshot.manifest.job, location: remote.location)
-            RemoteCopies.add(snapshot.manifest, stateDir: config.stateDir, remote: remote.location)
+            SnapshotCounts.noteUploaded(snapshot.id, stateDir: env.state.root, job: snapshot.manifest.job, location: remote.location, at: env.clock.now())
+            RemoteCopies.add(snapshot.manifest, stateDir: env.state.root, remote: remote.location)
             if publishInventory { try self.publishInventory(job: snapshot.manifest.job, at: remote) }
-            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
-            let seconds = max(Date().timeIntervalSince(started), 0.001)
+            env.audit.record(.upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location)
+            let seconds = max(env.clock.now().timeIntervalSince(started), 0.001)
             let resumed = result.resumedFrom > 0 ? ", resumed at \(formatBytes(result.resumedFrom))" : ""
             logger.info("upload \(snapshot.id) to \(remote.location): \(formatBytes(result.bytes)) in \(String(format: "%.1f", seconds)) s (\(formatBytes(Int64(Double(result.bytes) / seconds)))/s\(resumed))")
         } catch {
-            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error, logger: logger)
+            env.audit.record(.upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error)
             // Thrown, not logged: whoever catches it prints it, once.
             throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
         }
@@ -75,15 +74,15 @@ public struct UploadJob {
             guard size == snapshot.manifest.artifact.bytes else {
                 throw IntegrityError.size(what: "streamed artifact", expected: snapshot.manifest.artifact.bytes, actual: size ?? 0)
             }
-            try publishManifest(snapshot, from: LocalStore(root: config.localDir), to: remote)
-            PendingUploads(stateDir: config.stateDir).clear(snapshot.id, remote: remote.location)
-            SnapshotCounts.noteUploaded(snapshot.id, stateDir: config.stateDir, job: snapshot.manifest.job, location: remote.location)
-            RemoteCopies.add(snapshot.manifest, stateDir: config.stateDir, remote: remote.location)
+            try publishManifest(snapshot, from: env.local, to: remote)
+            env.state.pending.clear(snapshot.id, remote: remote.location)
+            SnapshotCounts.noteUploaded(snapshot.id, stateDir: env.state.root, job: snapshot.manifest.job, location: remote.location, at: env.clock.now())
+            RemoteCopies.add(snapshot.manifest, stateDir: env.state.root, remote: remote.location)
             try publishInventory(job: snapshot.manifest.job, at: remote)
-            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, logger: logger)
+            env.audit.record(.upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location)
             logger.info("upload \(snapshot.id) to \(remote.location): streamed during the backup (\(formatBytes(snapshot.manifest.artifact.bytes)))")
         } catch {
-            Audit.record(config, .upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error, logger: logger)
+            env.audit.record(.upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error)
             // Thrown, not logged: whoever catches it prints it, once.
             throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
         }
@@ -92,11 +91,11 @@ public struct UploadJob {
     /// Uploads every complete local snapshot of `job` that `remote` lacks, oldest first.
     /// Returns the ids uploaded; throws after trying them all if any failed.
     public func uploadMissing(job: JobConfig, to remote: any CancellableStore) throws -> [String] {
-        let local = try Catalog.snapshots(in: LocalStore(root: config.localDir), job: job.name)
+        let local = try Catalog.snapshots(in: env.local, job: job.name)
         let remoteSnapshots = try Catalog.snapshots(in: remote, job: job.name)
         let present = Set(remoteSnapshots.map(\.id))
-        RemoteCopies.replace(remoteSnapshots.map(\.manifest), stateDir: config.stateDir, remote: remote.location, job: job.name)
-        let pending = PendingUploads(stateDir: config.stateDir)
+        RemoteCopies.replace(remoteSnapshots.map(\.manifest), stateDir: env.state.root, remote: remote.location, job: job.name)
+        let pending = env.state.pending
         // A marker whose snapshot is gone locally (pruned while the remote was down) can never
         // be served: it would show as pending forever.
         let localIDs = Set(local.map(\.id))
@@ -107,11 +106,10 @@ public struct UploadJob {
         var uploaded: [String] = []
         /// "id: why", each said once, in the error thrown at the end.
         var failures: [String] = []
-        let localStore = LocalStore(root: config.localDir)
         for snapshot in local {
             if present.contains(snapshot.id) {
                 // "Already there" only when the remote holds exactly what was published here.
-                if let difference = remoteDifference(snapshot, local: localStore, remote: remote) {
+                if let difference = remoteDifference(snapshot, local: env.local, remote: remote) {
                     failures.append("\(snapshot.id): the copy on \(remote.location) differs from the local one (\(difference)); it is not replaced, check it with `respaldo verify --remote \(remote.location)`")
                 } else {
                     pending.clear(snapshot.id, remote: remote.location)
@@ -130,8 +128,8 @@ public struct UploadJob {
         } catch {
             failures.append("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
         }
-        SnapshotCounts.record(stateDir: config.stateDir, job: job.name, location: remote.location, count: present.count + uploaded.count,
-                              newest: present.union(uploaded).max())
+        SnapshotCounts.record(stateDir: env.state.root, job: job.name, location: remote.location, count: present.count + uploaded.count,
+                              newest: present.union(uploaded).max(), at: env.clock.now())
         if failures.count == 1 { throw RespaldoError.failed(failures[0]) }
         if !failures.isEmpty {
             throw RespaldoError.failed("\(failures.count) uploads of \(job.name) to \(remote.location) failed:\n  " + failures.joined(separator: "\n  "))
@@ -140,7 +138,7 @@ public struct UploadJob {
     }
 
     /// The local artifact's size and SHA-256 against its manifest, read in full.
-    func checkLocalCopy(_ snapshot: Snapshot, in local: LocalStore) throws {
+    func checkLocalCopy(_ snapshot: Snapshot, in local: any Store) throws {
         let reader = SnapshotReader(store: local, snapshot: snapshot, identities: [])
         do {
             try reader.run(decode: false, meter: nil) { next in while try next() != nil {} }
@@ -150,7 +148,7 @@ public struct UploadJob {
     }
 
     /// Signature (when there is one) then manifest, copied byte for byte from the local folder.
-    func publishManifest(_ snapshot: Snapshot, from local: LocalStore, to remote: any Store) throws {
+    func publishManifest(_ snapshot: Snapshot, from local: any Store, to remote: any Store) throws {
         let job = snapshot.manifest.job
         let signatureName = ManifestFiles.signatureName(snapshot.id, job: job)
         if try local.size(of: signatureName) != nil {
@@ -186,13 +184,13 @@ public struct UploadJob {
 
     func publishInventory(job: String, at remote: any Store) throws {
         guard let signer = try config.signing.map(ManifestSigner.load) else { return }
-        try InventoryPublisher(config: config, signer: signer, logger: logger).publish(job: job, at: remote)
+        try InventoryPublisher(env: env, signer: signer).publish(job: job, at: remote)
     }
 
     /// Why the remote's copy of `snapshot` is not the local one, or nil when it is: the
     /// manifest's exact bytes and the artifact's size are compared (the artifact's bytes are
     /// checked by `verify --remote`).
-    func remoteDifference(_ snapshot: Snapshot, local: LocalStore, remote: any Store) -> String? {
+    func remoteDifference(_ snapshot: Snapshot, local: any Store, remote: any Store) -> String? {
         let manifestName = ManifestFiles.manifestName(snapshot.id, job: snapshot.manifest.job)
         guard let ours = try? local.read(manifestName, limit: Manifest.maxBytes) else { return nil }
         guard let theirs = try? remote.read(manifestName, limit: Manifest.maxBytes) else { return "its manifest cannot be read" }

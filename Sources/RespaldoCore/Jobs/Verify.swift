@@ -22,17 +22,26 @@ public struct VerifyReport: Codable, Sendable {
 }
 
 public struct VerifyJob {
-    public let logger: Logger
+    public let env: Environment
+    var logger: Logger { env.logger }
     public var showProgress = false
     /// Where the identities came from, for the message when they cannot open a snapshot.
     public var identityFile: String?
 
-    public init(logger: Logger) {
-        self.logger = logger
+    public init(env: Environment) {
+        self.env = env
     }
 
-    /// Checks one snapshot; never throws: every problem goes into the report.
+    /// Checks one snapshot and records the result in the audit log; never throws: every
+    /// problem goes into the report.
     public func verify(_ snapshot: Snapshot, in store: any Store, identities: [any Identity]) -> VerifyReport {
+        let report = check(snapshot, in: store, identities: identities)
+        env.audit.record(.verify, job: snapshot.manifest.job, snapshot: snapshot.id, target: store.location,
+                         error: report.ok ? nil : RespaldoError.failed(report.problems.joined(separator: "; ")))
+        return report
+    }
+
+    private func check(_ snapshot: Snapshot, in store: any Store, identities: [any Identity]) -> VerifyReport {
         let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
         let deep = reader.canDecode
         let meter = showProgress ? ProgressMeter(label: "verify \(snapshot.id) in \(store.location)", total: snapshot.manifest.artifact.bytes) : nil

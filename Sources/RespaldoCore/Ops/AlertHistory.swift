@@ -120,14 +120,14 @@ public struct AlertHistory: Codable, Sendable, Equatable {
 
     // MARK: - Persistence
 
-    static func path(stateDir: String, job: String) -> String { "\(stateDir)/alerts/\(job).json" }
+    static func path(stateDir: String, job: String) -> String { StateDirectory(root: stateDir).alertHistory(job: job) }
 
     /// Loads the job's history, lets `change` update it, and saves it, under an exclusive lock
     /// on `alerts/.<job>.lock`. A damaged file starts a fresh history (the worst outcome is
     /// one alert too many, never one too few).
     public static func update<T>(stateDir: String, job: String, _ change: (inout AlertHistory) -> T) throws -> T {
         try RunState.checkJobName(job)
-        let folder = stateDir + "/alerts"
+        let folder = StateDirectory(root: stateDir).alerts
         do {
             try makePrivateDirectory(folder)
         } catch {

@@ -117,7 +117,11 @@ public struct AuditLog: Sendable {
     private let host: String
 
     public init(stateDir: String, actor: AuditActor) {
-        self.path = stateDir + "/" + Self.fileName
+        self.init(state: StateDirectory(root: stateDir), actor: actor)
+    }
+
+    public init(state: StateDirectory, actor: AuditActor) {
+        self.path = state.auditLog
         self.actor = actor
         self.host = hostName()
     }
@@ -128,9 +132,9 @@ public struct AuditLog: Sendable {
     /// backup because its audit line could not be written (the state folder full, an audit.log
     /// left owned by root) would turn a bookkeeping problem into a missing backup; the error
     /// is logged, so it still reaches the journal.
-    public func record(_ event: AuditEvent, logger: Logger) {
+    public func record(_ event: AuditEvent, at time: Date = Date(), logger: Logger) {
         do {
-            try append(event)
+            try append(event, at: time)
         } catch {
             logger.error("\(error)", metadata: ["action": "\(event.action.rawValue)", "job": "\(event.job)"])
         }

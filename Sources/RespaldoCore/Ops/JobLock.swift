@@ -17,10 +17,10 @@ public final class JobLock {
     deinit { close(fd) }
 
     /// Takes the lock without waiting; `RespaldoError.locked` (exit 75) when it is held.
-    public static func acquire(stateDir: String, job: String) throws -> JobLock {
-        let folder = stateDir + "/locks"
-        try makePrivateDirectory(folder)
-        let path = folder + "/\(job).lock"
+    /// `name` is the job's, or `<job>.drill` for its drill.
+    static func acquire(state: StateDirectory, name job: String) throws -> JobLock {
+        try makePrivateDirectory(state.locks)
+        let path = state.lockFile(job)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw RespaldoError.failed("cannot open lock file \(path): \(String(cString: strerror(errno)))")

@@ -7,24 +7,25 @@ import Logging
 /// its heartbeat, so the file never says what stopped being true. A failure is logged, never
 /// thrown: metrics must not fail a backup.
 public struct MetricsWriter {
-    let config: Config
-    let logger: Logger
+    let env: Environment
+    var config: Config { env.config }
+    var logger: Logger { env.logger }
 
-    public init(config: Config, logger: Logger) {
-        self.config = config
-        self.logger = logger
+    public init(env: Environment) {
+        self.env = env
     }
 
     /// Serializes the textfile's writers in this process: its temporary name is per process,
     /// and two runs of the daemon can finish at the same moment.
     private static let lock = NSLock()
 
-    public func write(now: Date = Date()) {
+    public func write(now: Date? = nil) {
+        let now = now ?? env.clock.now()
         guard let metrics = config.metrics else { return }
         Self.lock.lock()
         defer { Self.lock.unlock() }
         do {
-            let inputs = JobFacts.gather(config, now: now).map { facts in
+            let inputs = JobFacts.gather(env, now: now).map { facts in
                 if let problem = facts.stateProblem {
                     logger.error("metrics of job \(facts.job.name): its run series are left out, the run state cannot be read: \(problem)")
                 }
@@ -34,7 +35,7 @@ public struct MetricsWriter {
                     pendingUploads: facts.pending.mapValues(\.count), drills: facts.job.drill != nil,
                     staleAfter: facts.staleAfter, drillOverdueAfter: facts.drillOverdueAfter)
             }
-            let daemon = try? DaemonRecord.load(stateDir: config.stateDir)
+            let daemon = try? DaemonRecord.load(stateDir: env.state.root)
             let expected = config.jobs.contains { $0.backupSchedule != nil || $0.drillSchedule != nil }
             try RespaldoMetrics.textfile(jobs: inputs, daemon: daemon, daemonExpected: expected).write(to: metrics.textfile)
         } catch {

@@ -4,13 +4,13 @@ import Foundation
 /// `<state_dir>/pending/<remote>/`. Marked before an upload starts and cleared only after the
 /// remote manifest is in place, so a crash or a failed upload is never forgotten.
 public struct PendingUploads {
-    public let stateDir: String
+    public let state: StateDirectory
 
-    public init(stateDir: String) {
-        self.stateDir = stateDir
+    public init(state: StateDirectory) {
+        self.state = state
     }
 
-    private func folder(_ remote: String) -> String { stateDir + "/pending/" + remote }
+    private func folder(_ remote: String) -> String { state.pendingFolder(remote: remote) }
 
     public func mark(_ id: String, remote: String) throws {
         try makePrivateDirectory(folder(remote))

@@ -52,7 +52,7 @@ public enum RemoteCopies {
     private static let writing = Mutex(())
 
     static func path(stateDir: String, remote: String, job: String) -> String {
-        "\(stateDir)/remotes/\(remote)/\(job).json"
+        StateDirectory(root: stateDir).remoteCopies(remote: remote, job: job)
     }
 
     /// The record of `job` on `remote`, or nil when none was kept (or it cannot be read: it is
@@ -82,8 +82,8 @@ public enum RemoteCopies {
     private static func store(_ copies: [Copy], stateDir: String, remote: String, job: String) {
         let file = path(stateDir: stateDir, remote: remote, job: job)
         let record = Record(updatedAt: rfc3339(Date()), copies: copies.sorted { $0.id < $1.id })
-        guard (try? makePrivateDirectory(stateDir + "/remotes")) != nil,
-              (try? makePrivateDirectory(stateDir + "/remotes/" + remote)) != nil,
+        guard (try? makePrivateDirectory(StateDirectory(root: stateDir).remoteCopies)) != nil,
+              (try? makePrivateDirectory(StateDirectory(root: stateDir).remoteCopies(remote: remote))) != nil,
               let data = try? JSONEncoder().encode(record) else { return }
         try? writeFileAtomically(Array(data), to: file, temporary: file + ".partial", mode: 0o600)
     }

@@ -35,7 +35,7 @@ struct RunActivity: Codable, Sendable, Equatable {
         RunActivity(job: job, pid: getpid(), pidStartTicks: ProcFS.startTicks(getpid()), bootID: ProcFS.bootID(), startedAt: startedAt)
     }
 
-    static func path(stateDir: String, job: String) -> String { "\(stateDir)/run/\(job).active.json" }
+    static func path(stateDir: String, job: String) -> String { StateDirectory(root: stateDir).activity(job: job) }
 
     /// True while the process that wrote the record is still that process.
     var isLive: Bool {
@@ -53,7 +53,7 @@ struct RunActivity: Codable, Sendable, Equatable {
     /// Writes the record (0600, replaced atomically). A run whose record cannot be written
     /// still runs: the record serves `status` and the cleanup after a crash, not the backup.
     func save(stateDir: String) throws {
-        let folder = stateDir + "/run"
+        let folder = StateDirectory(root: stateDir).runs
         try makePrivateDirectory(folder)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

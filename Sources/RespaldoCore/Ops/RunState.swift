@@ -162,7 +162,7 @@ public struct RunState: Codable, Sendable, Equatable {
 
     // MARK: - Persistence
 
-    public static func path(stateDir: String, job: String) -> String { "\(stateDir)/runs/\(job).json" }
+    public static func path(stateDir: String, job: String) -> String { StateDirectory(root: stateDir).runState(job: job) }
 
     /// The saved state, or an empty one when the job has never run here (no file).
     public static func load(stateDir: String, job: String) throws -> RunState {
@@ -194,7 +194,7 @@ public struct RunState: Codable, Sendable, Equatable {
     /// Concurrent savers each leave a whole file; use `update` so that none loses the other's record.
     public func save(stateDir: String) throws {
         try Self.checkJobName(job)
-        let folder = stateDir + "/runs"
+        let folder = StateDirectory(root: stateDir).runStates
         try Self.makeRunsFolder(folder)
         let path = Self.path(stateDir: stateDir, job: job)
         let bytes = try stateFileJSON(self)
@@ -214,7 +214,7 @@ public struct RunState: Codable, Sendable, Equatable {
     public static func update(stateDir: String, job: String, onRebuild: (RunStateError) -> Void = { _ in },
                               _ change: (inout RunState) -> Void) throws -> RunState {
         try checkJobName(job)
-        let folder = stateDir + "/runs"
+        let folder = StateDirectory(root: stateDir).runStates
         try makeRunsFolder(folder)
         let lockPath = "\(folder)/.\(job).lock"
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)

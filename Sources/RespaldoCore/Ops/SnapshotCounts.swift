@@ -25,7 +25,7 @@ public enum SnapshotCounts {
         }
     }
 
-    static func path(stateDir: String, job: String) -> String { "\(stateDir)/counts/\(job).json" }
+    static func path(stateDir: String, job: String) -> String { StateDirectory(root: stateDir).counts(job: job) }
 
     /// The recorded counts; empty when none were recorded or the file is unreadable (the
     /// counts are informational: a lost file only hides a number until the next upload).
@@ -65,7 +65,7 @@ public enum SnapshotCounts {
             var container = encoder.singleValueContainer()
             try container.encode(rfc3339(date))
         }
-        guard (try? makePrivateDirectory(stateDir + "/counts")) != nil,
+        guard (try? makePrivateDirectory(StateDirectory(root: stateDir).counts)) != nil,
               let data = try? encoder.encode(entries) else { return }
         let temporary = file + ".partial"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }

@@ -25,7 +25,7 @@ enum StaleRun {
             killLeftovers(of: previous, logger: logger)
             RunActivity.remove(stateDir: stateDir, job: job)
         }
-        let folder = "\(stateDir)/run/\(job)"
+        let folder = StateDirectory(root: stateDir).runDirectory(job: job)
         var info = stat()
         guard lstat(folder, &info) == 0 else { return }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted() ?? []

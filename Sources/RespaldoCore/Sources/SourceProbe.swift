@@ -40,7 +40,7 @@ public struct SourceProbe {
     }
 
     private func probeDatabase(_ job: JobConfig) -> String? {
-        let runDirectory = stateDir + "/run/check-\(job.name)-\(getpid())"
+        let runDirectory = StateDirectory(root: stateDir).probeDirectory(job: job.name, pid: getpid())
         do {
             try makePrivateDirectory(runDirectory)
         } catch {

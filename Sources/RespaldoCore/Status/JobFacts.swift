@@ -35,18 +35,19 @@ public struct JobFacts: Sendable {
 
     public var stateReadable: Bool { stateProblem == nil }
 
-    /// Gathers the facts of every job of `config`.
-    public static func gather(_ config: Config, now: Date) -> [JobFacts] {
-        let local = LocalStore(root: config.localDir)
-        let pending = PendingUploads(stateDir: config.stateDir)
+    /// Gathers the facts of every job of the environment's configuration.
+    public static func gather(_ env: Environment, now: Date) -> [JobFacts] {
+        let config = env.config
+        let local = env.local
+        let pending = env.state.pending
         return config.jobs.map { job in
             let zone = config.timeZone(for: job)
-            let (state, problem) = RunState.loadReporting(stateDir: config.stateDir, job: job.name)
+            let (state, problem) = RunState.loadReporting(stateDir: env.state.root, job: job.name)
             let localSnapshots = (try? Catalog.snapshots(in: local, job: job.name)) ?? []
             var locations = [Location(
                 name: "local", snapshots: localSnapshots.count, newest: localSnapshots.last?.id,
                 newestAt: localSnapshots.last.flatMap { SnapshotID($0.id)?.time })]
-            let recorded = SnapshotCounts.entries(stateDir: config.stateDir, job: job.name)
+            let recorded = SnapshotCounts.entries(stateDir: env.state.root, job: job.name)
             for remote in job.remotes {
                 let entry = recorded[remote]
                 locations.append(Location(

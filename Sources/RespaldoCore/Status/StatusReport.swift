@@ -129,16 +129,17 @@ public struct StatusReport: Encodable, Sendable {
             daemon: running ? daemon.record.map { "daemon running (pid \($0.pid))" } : nil)
     }
 
-    /// Gathers the report for `config` at `now`.
-    public static func gather(_ config: Config, now: Date, isDaemon: (Int32) -> Bool = DaemonLiveness.isRespaldoDaemon) -> StatusReport {
-        let jobs = JobFacts.gather(config, now: now).map { facts in
+    /// Gathers the report for the environment's configuration at `now`.
+    public static func gather(_ env: Environment, now: Date, isDaemon: (Int32) -> Bool = DaemonLiveness.isRespaldoDaemon) -> StatusReport {
+        let config = env.config
+        let jobs = JobFacts.gather(env, now: now).map { facts in
             Job(facts: facts, problems: HealthCheck.problems(of: facts, now: now), now: now,
-                running: RunActivity.load(stateDir: config.stateDir, job: facts.job.name).flatMap { $0.isLive ? $0 : nil })
+                running: RunActivity.load(stateDir: env.state.root, job: facts.job.name).flatMap { $0.isLive ? $0 : nil })
         }
         var record: DaemonRecord?
         var problem: String?
         do {
-            record = try DaemonRecord.load(stateDir: config.stateDir)
+            record = try DaemonRecord.load(stateDir: env.state.root)
         } catch {
             problem = "\(error)"
         }

@@ -12,15 +12,17 @@ struct InventoryPublisher {
     let signer: ManifestSigner
     let stateDir: String
     let logger: Logger
+    let now: @Sendable () -> Date
     /// `[trust]`'s signers: an admin host that prunes an add-only remote with a key of its
     /// own vouches for the backup server's manifests too.
     var trusted: AllowedSigners? = nil
 
-    init(config: Config, signer: ManifestSigner, logger: Logger) throws {
+    init(env: Environment, signer: ManifestSigner) throws {
         self.signer = signer
-        stateDir = config.stateDir
-        self.logger = logger
-        trusted = try TrustPolicy.load(config)?.signers
+        stateDir = env.state.root
+        logger = env.logger
+        now = env.clock.now
+        trusted = try TrustPolicy.load(env.config)?.signers
     }
 
     /// Publishes the inventory of `job` at `store`, leaving out `excluding` (snapshots about to
@@ -55,7 +57,7 @@ struct InventoryPublisher {
         }
         let inventory = Inventory(
             format: Inventory.formatName, job: job, location: store.location, sequence: sequence,
-            createdAt: rfc3339(Date()), host: hostName(), snapshots: entries.sorted { $0.id < $1.id })
+            createdAt: rfc3339(now()), host: hostName(), snapshots: entries.sorted { $0.id < $1.id })
         let bytes = try inventory.encoded()
         let name = Inventory.fileName(job: job, sequence: sequence)
         // The signature first: a verifier never sees an inventory without its signature.
@@ -95,7 +97,7 @@ struct InventoryPublisher {
 
     /// The highest inventory sequence this server wrote for `job` anywhere: a location that lost
     /// its inventories (or shows an old one) never makes the sequence go back.
-    private func counterPath(_ job: String) -> String { "\(stateDir)/trust/inventory-\(job).seq" }
+    private func counterPath(_ job: String) -> String { StateDirectory(root: stateDir).inventoryCounter(job: job) }
 
     private func lastSequence(job: String) -> Int64 {
         guard let data = FileManager.default.contents(atPath: counterPath(job)), data.count < 64,
@@ -106,7 +108,7 @@ struct InventoryPublisher {
     }
 
     private func recordSequence(_ sequence: Int64, job: String) {
-        guard sequence > lastSequence(job: job), (try? makePrivateDirectory(stateDir + "/trust")) != nil else { return }
+        guard sequence > lastSequence(job: job), (try? makePrivateDirectory(StateDirectory(root: stateDir).trust)) != nil else { return }
         let path = counterPath(job)
         do {
             try writeFileAtomically(Array("\(sequence)\n".utf8), to: path, temporary: path + ".partial", mode: 0o600)

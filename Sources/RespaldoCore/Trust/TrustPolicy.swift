@@ -51,7 +51,7 @@ public struct TrustPolicy: Sendable {
 
     // MARK: - Rollback memory: <state_dir>/trust/seen/<location>/<job>
 
-    private func seenPath(location: String, job: String) -> String { "\(stateDir)/trust/seen/\(location)/\(job)" }
+    private func seenPath(location: String, job: String) -> String { StateDirectory(root: stateDir).seenInventory(location: location, job: job) }
 
     func highestSeenInventory(location: String, job: String) -> Int64 {
         guard let data = FileManager.default.contents(atPath: seenPath(location: location, job: job)), data.count < 64 else { return 0 }

@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import Storage
 
-/// Opens the configured remotes as stores: an `SFTPStore` behind a `RetryingStore` with the
-/// remote's own attempts and delays, registered for cancellation by SIGINT/SIGTERM.
+/// Opens a configured remote as a store: SFTP or S3 behind a `RetryingStore` with the
+/// remote's own attempts and delays (Environment.live's remotes; check-config's probes).
 public struct RemoteStores {
     public let config: Config
     public let logger: Logger
@@ -14,16 +14,8 @@ public struct RemoteStores {
         self.logger = logger
     }
 
-    /// The remotes `job` uploads to, in its configured order.
-    public func stores(for job: JobConfig) throws -> [any CancellableStore] {
-        try job.remotes.map { try store(named: $0) }
-    }
-
-    public func store(named name: String) throws -> any CancellableStore {
-        guard let remote = config.remote(named: name) else {
-            throw RespaldoError.usage("no remote named \"\(name)\" in \(config.path)")
-        }
-        return RetryingStore(
+    public func store(for remote: RemoteConfig) throws -> any CancellableStore {
+        RetryingStore(
             try bare(remote), retries: remote.retries, initialDelay: remote.retryDelay,
             onRetry: { [logger] retry, error, delay in
                 logger.warning("\(error); retry \(retry) of \(remote.retries) in \(String(format: "%.1f", delay)) s")
