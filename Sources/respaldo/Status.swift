@@ -26,7 +26,6 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let env = try global.loadEnvironment()
-        let config = env.config
         let report = StatusReport.gather(env, now: env.clock.now())
         if json {
             try printJSON(report)

@@ -144,15 +144,6 @@ public enum SourceConfig: Sendable, Equatable {
         case .command: "command"
         }
     }
-
-    /// The artifact's extension before `.gz`: DESIGN.md's storage layout.
-    public var artifactExtension: String {
-        switch self {
-        case .postgres, .mysql: "sql"
-        case .files: "tar"
-        case .command: "dump"
-        }
-    }
 }
 
 /// When a job's snapshot goes to its remotes: after the local copy is complete, or streamed

@@ -159,7 +159,7 @@ public struct BackupJob {
         let chain = ChainHead.find(in: store, job: job.name)
 
         let id = try freshID(in: store, remotes: checkIDsOn)
-        let artifactName = "\(id).\(job.source.artifactExtension).gz" + (encryption == nil ? "" : ".age")
+        let files = SnapshotFiles(id: id, sourceKind: job.source.kind, encrypted: encryption != nil)
         let runDirectory = env.state.runDirectory(job: job.name)
         try makePrivateDirectory(runDirectory)
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
@@ -196,7 +196,7 @@ public struct BackupJob {
         stages.append(artifact)
 
         let sanity = DumpSanity(job: job, previous: previous.map { ($0.id, $0.manifest.plain.bytes) }, acceptShrink: acceptShrink, logger: logger)
-        let artifactPath = "\(job.name)/\(artifactName)"
+        let artifactPath = files.artifact
         let pending = env.state.pending
         for name in remoteNames { try pending.mark(id.description, remote: name) }
         let stream = remotes.isEmpty ? nil : StreamingUpload(remotes: remotes, name: artifactPath, logger: logger)
@@ -265,7 +265,7 @@ public struct BackupJob {
             startedAt: rfc3339(started), finishedAt: rfc3339(env.clock.now()),
             plain: .init(bytes: plain.byteCount, sha256: plain.hexDigest),
             artifact: .init(
-                name: artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
+                name: files.artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
                 compression: "gzip", level: job.compressionLevel,
                 encryption: encryption?.scheme ?? "none",
                 recipientFingerprints: (encryption?.recipientNames ?? []).map(RecipientFingerprint.of)),
@@ -277,12 +277,12 @@ public struct BackupJob {
             let bytes = try manifest.encoded()
             // The signature goes first: a manifest is never visible without it.
             if let signer {
-                try store.put(ManifestFiles.signatureName(id.description, job: job.name),
+                try store.put(files.signature,
                               bytes: try signer.sign(bytes, namespace: SignatureNamespace.manifest))
             }
-            try store.put(ManifestFiles.manifestName(id.description, job: job.name), bytes: bytes)
+            try store.put(files.manifest, bytes: bytes)
         } catch {
-            try? store.delete(ManifestFiles.signatureName(id.description, job: job.name))
+            try? store.delete(files.signature)
             // Without its manifest the artifact is not a snapshot; don't leave it lying around.
             try? store.delete(artifactPath)
             for remote in remotes where streamed.contains(remote.location) { try? remote.delete(artifactPath) }

@@ -26,17 +26,10 @@ public struct Snapshot: Sendable {
     public var id: String { manifest.id }
     /// Derived from the id, never from the name the manifest states (a damaged or hostile
     /// manifest could name another snapshot's artifact; Catalog refuses one that disagrees).
-    public var artifactPath: String { "\(manifest.job)/\(Snapshot.artifactName(manifest))" }
-
-    static func artifactName(_ manifest: Manifest) -> String {
-        let ext: String
-        switch manifest.source.kind {
-        case "postgres", "mysql": ext = "sql"
-        case "files": ext = "tar"
-        default: ext = "dump"
-        }
-        return "\(manifest.id).\(ext).gz" + (manifest.isEncrypted ? ".age" : "")
+    public var files: SnapshotFiles {
+        SnapshotFiles(id: manifest.id, job: manifest.job, sourceKind: manifest.source.kind, encrypted: manifest.isEncrypted)
     }
+    public var artifactPath: String { files.artifact }
 }
 
 /// Finds snapshots in a store. The manifest is the commit marker: an artifact without one is
@@ -51,7 +44,7 @@ enum Catalog {
 
     static func scan(in store: any Store, job: String) throws -> Scan {
         var scan = Scan()
-        for object in try store.list(job) where object.name.hasSuffix(ManifestFiles.manifestSuffix) {
+        for object in try store.list(job) where object.name.hasSuffix(SnapshotFiles.manifestSuffix) {
             do {
                 scan.snapshots.append(try snapshot(object, in: store, job: job))
             } catch StorageError.notFound {
@@ -74,7 +67,7 @@ enum Catalog {
     /// One manifest, checked against the name it is stored under: a manifest is only believed
     /// about the snapshot its file name stands for.
     private static func snapshot(_ object: StoredObject, in store: any Store, job: String) throws -> Snapshot {
-        guard let id = ManifestFiles.id(ofManifestName: object.name, job: job) else {
+        guard let id = SnapshotFiles.id(ofManifestName: object.name, job: job) else {
             throw RespaldoError.failed("not the manifest name of a snapshot of job \(job)")
         }
         guard object.size <= Int64(Manifest.maxBytes) else {
@@ -85,15 +78,16 @@ enum Catalog {
         guard manifest.id == id, manifest.job == job else {
             throw RespaldoError.failed("it names snapshot \(escaped(manifest.id)) of job \(escaped(manifest.job)), not \(id)")
         }
-        guard manifest.artifact.name == Snapshot.artifactName(manifest) else {
-            throw RespaldoError.failed("it names artifact \(escaped(manifest.artifact.name)), not \(Snapshot.artifactName(manifest))")
+        let expected = Snapshot(manifest: manifest, location: store.location).files.artifactName
+        guard manifest.artifact.name == expected else {
+            throw RespaldoError.failed("it names artifact \(escaped(manifest.artifact.name)), not \(expected)")
         }
         return Snapshot.listed(manifest, bytes: bytes, location: store.location)
     }
 
     /// The snapshot named `id`, or nil when no manifest exists for it.
     static func snapshot(in store: any Store, id: SnapshotID) throws -> Snapshot? {
-        let name = ManifestFiles.manifestName(id.description, job: id.job)
+        let name = SnapshotFiles.manifestName(id.description, job: id.job)
         guard let size = try store.size(of: name) else { return nil }
         do {
             return try snapshot(StoredObject(name: name, size: size), in: store, job: id.job)
@@ -112,7 +106,7 @@ enum Catalog {
     /// The row counts the snapshot's manifest records, read again (listings drop them) and
     /// only from the very bytes that were listed and checked.
     static func rowCounts(of snapshot: Snapshot, in store: any Store) throws -> [TableRowCount]? {
-        let name = ManifestFiles.manifestName(snapshot.id, job: snapshot.manifest.job)
+        let name = snapshot.files.manifest
         let bytes = try store.read(name, limit: Manifest.maxBytes)
         if let expected = snapshot.manifestSHA256, sha256Hex(bytes) != expected {
             throw RespaldoError.failed("the manifest of \(snapshot.id) in \(store.location) changed since it was checked")

@@ -17,15 +17,13 @@ import Storage
 /// - it is not in `keep` (ids a pending upload to this location will complete).
 /// Signed inventories (`inventory-*.json`, `.sig`) and any other name are never orphans.
 enum Orphans {
-    static let artifactSuffixes = ["sql", "tar", "dump"].flatMap { [".\($0).gz", ".\($0).gz.age"] }
-
     /// The orphans among `objects` (a listing of `job`'s folder), as store names.
     static func find(in objects: [StoredObject], job: String, newest: SnapshotID?, keep: Set<String> = []) -> [String] {
         guard let newest, newest.job == job else { return [] }
-        let manifests = Set(objects.compactMap { ManifestFiles.id(ofManifestName: $0.name, job: job) })
+        let manifests = Set(objects.compactMap { SnapshotFiles.id(ofManifestName: $0.name, job: job) })
         return objects.map(\.name).filter { name in
             guard let (id, suffix) = split(name, job: job) else { return false }
-            guard artifactSuffixes.contains(suffix) || suffix == ManifestFiles.manifestSuffix + ManifestSigner.signatureSuffix else { return false }
+            guard SnapshotFiles.artifactSuffixes.contains(suffix) || suffix == SnapshotFiles.manifestSuffix + ManifestSigner.signatureSuffix else { return false }
             guard !manifests.contains(id.description), !keep.contains(id.description) else { return false }
             return id.time < newest.time
         }.sorted()

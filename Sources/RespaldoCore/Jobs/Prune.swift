@@ -85,8 +85,8 @@ public struct PruneJob {
             do {
                 // Manifest first: a snapshot half-deleted is an orphan artifact, never a
                 // manifest pointing at nothing. A lock refuses the manifest before anything.
-                try store.delete(ManifestFiles.manifestName(snapshot.id, job: job.name))
-                try store.delete(ManifestFiles.signatureName(snapshot.id, job: job.name))
+                try store.delete(snapshot.files.manifest)
+                try store.delete(snapshot.files.signature)
                 try store.delete(snapshot.artifactPath)
             } catch StorageError.locked(_, _, let until) {
                 logger.info("prune \(snapshot.id) (\(store.location)): locked until \(rfc3339(until)); a later prune removes it")
@@ -158,8 +158,7 @@ public struct PruneJob {
     private func extendLocks(of kept: [Snapshot], in store: any ObjectLocking, days: Int) throws {
         let until = env.clock.now().addingTimeInterval(Double(days) * 86400)
         for snapshot in kept {
-            let job = snapshot.manifest.job
-            for name in [snapshot.artifactPath, ManifestFiles.signatureName(snapshot.id, job: job), ManifestFiles.manifestName(snapshot.id, job: job)] {
+            for name in [snapshot.files.artifact, snapshot.files.signature, snapshot.files.manifest] {
                 do {
                     try store.extendRetention(of: name, until: until)
                 } catch StorageError.notFound {

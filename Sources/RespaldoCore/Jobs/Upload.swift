@@ -149,12 +149,11 @@ public struct UploadJob {
 
     /// Signature (when there is one) then manifest, copied byte for byte from the local folder.
     func publishManifest(_ snapshot: Snapshot, from local: any Store, to remote: any Store) throws {
-        let job = snapshot.manifest.job
-        let signatureName = ManifestFiles.signatureName(snapshot.id, job: job)
+        let signatureName = snapshot.files.signature
         if try local.size(of: signatureName) != nil {
             try putOnce(signatureName, bytes: try local.read(signatureName, limit: ManifestSigner.maxSignatureBytes), to: remote)
         }
-        let manifestName = ManifestFiles.manifestName(snapshot.id, job: job)
+        let manifestName = snapshot.files.manifest
         try putOnce(manifestName, bytes: try local.read(manifestName, limit: Manifest.maxBytes), to: remote)
     }
 
@@ -191,7 +190,7 @@ public struct UploadJob {
     /// manifest's exact bytes and the artifact's size are compared (the artifact's bytes are
     /// checked by `verify --remote`).
     func remoteDifference(_ snapshot: Snapshot, local: any Store, remote: any Store) -> String? {
-        let manifestName = ManifestFiles.manifestName(snapshot.id, job: snapshot.manifest.job)
+        let manifestName = snapshot.files.manifest
         guard let ours = try? local.read(manifestName, limit: Manifest.maxBytes) else { return nil }
         guard let theirs = try? remote.read(manifestName, limit: Manifest.maxBytes) else { return "its manifest cannot be read" }
         if ours != theirs { return "its manifest is different" }

@@ -11,9 +11,9 @@ struct ChainHead {
 
     static func find(in store: any Store, job: String) -> ChainHead? {
         guard let objects = try? store.list(job) else { return nil }
-        let ids = objects.compactMap { ManifestFiles.id(ofManifestName: $0.name, job: job) }.sorted(by: >)
+        let ids = objects.compactMap { SnapshotFiles.id(ofManifestName: $0.name, job: job) }.sorted(by: >)
         for id in ids {
-            guard let bytes = try? store.read(ManifestFiles.manifestName(id, job: job), limit: Manifest.maxBytes),
+            guard let bytes = try? store.read(SnapshotFiles.manifestName(id, job: job), limit: Manifest.maxBytes),
                   let manifest = try? Manifest.decode(bytes, name: id), manifest.id == id
             else { continue }
             return ChainHead(id: id, manifestSHA256: sha256Hex(bytes), sequence: manifest.sequence ?? 0)

@@ -33,7 +33,7 @@ struct InventoryPublisher {
         let objects = try store.list(job)
         var entries: [Inventory.Entry] = []
         for object in objects where object.name.hasSuffix(".manifest.json") {
-            guard let id = ManifestFiles.id(ofManifestName: object.name, job: job), !excluding.contains(id) else { continue }
+            guard let id = SnapshotFiles.id(ofManifestName: object.name, job: job), !excluding.contains(id) else { continue }
             guard object.size <= Int64(Manifest.maxBytes),
                   let bytes = try? store.read(object.name, limit: Manifest.maxBytes),
                   let signature = try? store.read(object.name + ManifestSigner.signatureSuffix, limit: ManifestSigner.maxSignatureBytes),

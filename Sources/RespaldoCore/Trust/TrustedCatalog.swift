@@ -32,8 +32,8 @@ struct TrustedCatalog {
         }
         let objects = try store.list(job.name)
         var signed: [Signed] = []
-        for object in objects where object.name.hasSuffix(ManifestFiles.manifestSuffix) {
-            guard let id = ManifestFiles.id(ofManifestName: object.name, job: job.name) else {
+        for object in objects where object.name.hasSuffix(SnapshotFiles.manifestSuffix) {
+            guard let id = SnapshotFiles.id(ofManifestName: object.name, job: job.name) else {
                 problem(.tamper, nil, "\(escaped(object.name)) is not the manifest name of a snapshot of job \(job.name)")
                 continue
             }
@@ -100,7 +100,7 @@ struct TrustedCatalog {
             guard let time = parseRFC3339(value) else { throw fail(.tamper, "\(what) \"\(escaped(value))\" is not a time") }
             if time.timeIntervalSince(now) > TrustPolicy.skew { throw fail(.tamper, "\(what) \(value) is in the future") }
         }
-        let expected = "\(id).\(job.source.artifactExtension).gz" + (manifest.isEncrypted ? ".age" : "")
+        let expected = SnapshotFiles.artifactName(id: id, sourceKind: job.source.kind, encrypted: manifest.isEncrypted)
         guard manifest.artifact.name == expected else {
             throw fail(.tamper, "the manifest names artifact \(escaped(manifest.artifact.name)), expected \(expected)")
         }
