@@ -55,11 +55,11 @@ public struct BackupJob {
         onStart?()
         let remotes = try env.remotes(for: job)
         let streaming = upload && job.uploadMode == .streaming
-        var streamed: Set<String> = []
+        let streamed: Set<String>
         let manifest: Manifest
         do {
-            manifest = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [],
-                                    checkIDsOn: upload ? remotes : [], streamed: &streamed, cancellation: token) { dump in
+            (manifest, streamed) = try snapshot(pendingFor: remotes.map(\.location), streamTo: streaming ? remotes : [],
+                                                checkIDsOn: upload ? remotes : [], cancellation: token) { dump in
                 activity.dumpGroup = dump
                 activity.dumpStartTicks = ProcFS.startTicks(dump)
                 recordActivity(activity)
@@ -142,163 +142,11 @@ public struct BackupJob {
         }
     }
 
-    /// Makes the local snapshot (the caller holds the job's lock). With `streamTo`, the artifact
-    /// is also streamed to those remotes as it is written (`upload = "streaming"`); `streamed`
-    /// then lists the remotes whose artifact is in place (their manifests are the caller's).
-    /// Every remote in `pendingFor` is marked pending before the dump starts, so a crash after
-    /// the local commit can never lose the fact that a copy is owed.
-    /// `cancellation` stops the dump, its row count session and the pipeline; `dumpStarted`
-    /// receives the dump's pid (its process group) once it runs.
-    func snapshot(pendingFor remoteNames: [String], streamTo remotes: [any CancellableStore] = [], checkIDsOn: [any Store] = [],
-                  streamed: inout Set<String>, cancellation: CancellationToken, dumpStarted: (pid_t) -> Void = { _ in }) throws -> Manifest {
-        let store = env.local
-        // Keys first: a missing or unreadable key must fail before anything is dumped.
-        let encryption = try Keys.encryption(config.encryption)
-        let signer = try config.signing.map(ManifestSigner.load)
-        let previous = try Catalog.snapshots(in: store, job: job.name).last
-        let chain = ChainHead.find(in: store, job: job.name)
-
-        let id = try freshID(in: store, remotes: checkIDsOn)
-        let files = SnapshotFiles(id: id, sourceKind: job.source.kind, encrypted: encryption != nil)
-        let runDirectory = env.state.runDirectory(job: job.name)
-        try makePrivateDirectory(runDirectory)
-        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
-        let command = try DumpCommand.make(for: job.source, runDirectory: runDirectory)
-        for secret in command.secretFiles { try writeSecret(secret) }
-
-        // The id's second is the start: started_at and the id never disagree.
-        let started = id.time
-        logger.info("backup \(id) started: \(command.toolName)")
-        // Row counts for the drill, from the snapshot the dump reads (Drill/RowCountCapture.swift).
-        let counting = RowCounts.begin(for: job.source, command: command, cancellation: cancellation, logger: logger)
-        defer { counting?.abandon() }
-        try cancellation.throwIfCancelled()
-        let argv = counting?.dumpArgv(command.argv) ?? command.argv
-        let child = try ChildProcess.start(argv: argv, environment: dumpEnvironment(adding: command.environment), priority: job.priority,
-                                           cancellation: cancellation, killsGroupOnExit: true, logger: logger)
-        dumpStarted(child.pid)
-        counting?.dumpStarted(pid: child.pid)
-        let stderr = StderrCollector(fd: child.stderrFD, tool: command.toolName, logger: logger)
-        defer {
-            child.terminate()
-            child.wait()
-        }
-        // The previous dump's size makes a fair estimate of this one's: percent and time left.
-        let meter = showProgress
-            ? ProgressMeter(label: "backup \(id): \(command.toolName)", total: previous.map { .estimate($0.manifest.plain.bytes) })
-            : nil
-        defer { meter?.stop() }
-
-        let plain = HashTap(onBytes: progressCallback(meter))
-        let artifact = HashTap()
-        var stages: [any ChunkTransform] = [plain, try CodecStage.gzip(level: job.compressionLevel, threads: job.compressionThreads ?? ParallelGzipCompressor.defaultThreads)]
-        if let encryption { stages.append(try CodecStage.encrypt(to: encryption.recipients)) }
-        stages.append(artifact)
-
-        let sanity = DumpSanity(job: job, previous: previous.map { ($0.id, $0.manifest.plain.bytes) }, acceptShrink: acceptShrink, logger: logger)
-        let artifactPath = files.artifact
-        let pending = env.state.pending
-        for name in remoteNames { try pending.mark(id.description, remote: name) }
-        let stream = remotes.isEmpty ? nil : StreamingUpload(remotes: remotes, name: artifactPath, logger: logger)
-        // A failing stage stops the remote lanes too: a consumer blocked on a slow remote's
-        // full queue must not keep the failure (or SIGTERM) waiting.
-        let pipeline = Pipeline(cancellation: cancellation, onFailure: { child.terminate(); stream?.abort() })
-        do {
-            try pipeline.run(
-                source: { emit in
-                    var total: Int64 = 0
-                    while true {
-                        // Stops waiting once the pipeline failed: a process outside the dump's
-                        // group may hold its stdout open, so the end of input may never come.
-                        let chunk = try readChunk(from: child.stdoutFD, tool: command.toolName, until: { pipeline.hasFailed })
-                        if chunk.isEmpty { break }
-                        total += Int64(chunk.count)
-                        try emit(chunk)
-                    }
-                    // The end of the stream is passed on only once the dump is known good:
-                    // until then nothing downstream can publish the artifact.
-                    let termination = child.wait()
-                    if case let .exited(code) = termination, command.tolerableExitCodes.contains(code) {
-                        stderr.release()
-                        if code != 0 { logger.warning("\(command.toolName) exited \(code); the dump is complete but some input changed while it was read") }
-                    } else {
-                        throw SourceError.failed(tool: command.toolName, termination: termination.description, stderrTail: stderr.finalTail())
-                    }
-                    try sanity.check(bytes: total, tool: command.toolName)
-                },
-                transforms: stages,
-                consumer: { next in
-                    try withoutActuallyEscaping(next) { next in
-                        try store.put(artifactPath, expectedSize: nil, reader: ChunkReader {
-                            let chunk = try next()
-                            if let chunk { stream?.send(chunk) } else { stream?.finish() }
-                            return chunk
-                        }.fill)
-                    }
-                }
-            )
-        } catch {
-            stream?.abort()
-            let laneFailures = stream?.wait() ?? [:]
-            // A lane can have published just before the local copy failed: take it back.
-            for remote in remotes where laneFailures[remote.location] == nil { try? remote.delete(artifactPath) }
-            for name in remoteNames { pending.clear(id.description, remote: name) }
-            // Whatever stage noticed it first, a cancelled run says why it was cancelled.
-            if let reason = cancellation.reason { throw RespaldoError.failed("backup \(id) failed: job \(job.name) \(reason)") }
-            throw RespaldoError.failed("backup \(id) failed: \(error)")
-        }
-        // The meter's last line goes before the log lines that follow, never after them.
-        meter?.stop()
-        let streamFailures = stream?.wait() ?? [:]
-        streamed = Set(remotes.map(\.location).filter { streamFailures[$0] == nil })
-
-        let tables = counting?.finish()
-        if let reason = cancellation.reason {
-            for remote in remotes where streamed.contains(remote.location) { try? remote.delete(artifactPath) }
-            for name in remoteNames { pending.clear(id.description, remote: name) }
-            try? store.delete(artifactPath)
-            throw RespaldoError.failed("backup \(id) failed: job \(job.name) \(reason)")
-        }
-        let manifest = Manifest(
-            format: Manifest.formatName, id: id.description, job: job.name, host: hostName(),
-            source: .init(kind: job.source.kind, argv: argv),
-            startedAt: rfc3339(started), finishedAt: rfc3339(env.clock.now()),
-            plain: .init(bytes: plain.byteCount, sha256: plain.hexDigest),
-            artifact: .init(
-                name: files.artifactName, bytes: artifact.byteCount, sha256: artifact.hexDigest,
-                compression: "gzip", level: job.compressionLevel,
-                encryption: encryption?.scheme ?? "none",
-                recipientFingerprints: (encryption?.recipientNames ?? []).map(RecipientFingerprint.of)),
-            sequence: (chain?.sequence ?? 0) + 1,
-            previous: chain.map { Manifest.Previous(id: $0.id, manifestSHA256: $0.manifestSHA256) },
-            respaldoVersion: respaldoVersion,
-            tables: tables)
-        do {
-            let bytes = try manifest.encoded()
-            // The signature goes first: a manifest is never visible without it.
-            if let signer {
-                try store.put(files.signature,
-                              bytes: try signer.sign(bytes, namespace: SignatureNamespace.manifest))
-            }
-            try store.put(files.manifest, bytes: bytes)
-        } catch {
-            try? store.delete(files.signature)
-            // Without its manifest the artifact is not a snapshot; don't leave it lying around.
-            try? store.delete(artifactPath)
-            for remote in remotes where streamed.contains(remote.location) { try? remote.delete(artifactPath) }
-            for name in remoteNames { pending.clear(id.description, remote: name) }
-            throw RespaldoError.failed("backup of job \(job.name) failed writing the manifest: \(error)")
-        }
-        let seconds = env.clock.now().timeIntervalSince(started)
-        logger.info("backup \(id) complete: \(formatBytes(plain.byteCount)) dumped, \(formatBytes(artifact.byteCount)) stored, \(String(format: "%.1f", seconds)) s")
-        return manifest
-    }
-
     /// A snapshot id no file of this job uses yet, here or on a remote. Runs here are
     /// serialized by the job lock; another host with the same job name and remote folder is
     /// not, so the remotes are asked too (one that cannot be reached is left to its upload,
     /// which never replaces a final name). Taken ids move on to the next second.
-    private func freshID(in store: any Store, remotes: [any Store]) throws -> SnapshotID {
+    func freshID(in store: any Store, remotes: [any Store]) throws -> SnapshotID {
         for _ in 0..<120 {
             let id = SnapshotID(job: job.name, time: env.clock.now())
             var free = try !Catalog.idIsTaken(id, in: store)
@@ -315,7 +163,7 @@ public struct BackupJob {
         throw RespaldoError.failed("no free snapshot id for job \(job.name) in 120 s: every second is taken here or on a remote")
     }
 
-    private func writeSecret(_ secret: DumpCommand.SecretFile) throws {
+    func writeSecret(_ secret: DumpCommand.SecretFile) throws {
         // A fresh file only: a name planted in advance (a symlink to elsewhere) is refused.
         unlink(secret.path)
         let fd = open(secret.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)

@@ -88,4 +88,22 @@ final class BackupJobTests: XCTestCase {
         }
         XCTAssertEqual(try env.local.list("notes").map(\.name), [])
     }
+
+    func testAFailedStreamingRunTakesBackEveryCopyItStarted() throws {
+        let bed = try JobTestbed()
+        var config = bed.config
+        // The dump writes, then fails: the artifact was already streaming to geo.
+        config.jobs[0].source = .command(argv: ["/bin/sh", "-c", "head -c 300000 /dev/urandom; exit 3"])
+        config.jobs[0].uploadMode = .streaming
+        let env = Environment(config: config, local: bed.env.local, state: bed.env.state, clock: bed.env.clock,
+                              cancellation: bed.cancellation, logger: bed.env.logger, actor: bed.env.audit.log.actor,
+                              openRemote: { [geo = bed.remotes["geo"]!] _ in geo })
+        XCTAssertThrowsError(try BackupJob(env: env, jobName: "notes").runReporting()) { error in
+            XCTAssertTrue("\(error)".contains("backup notes-20261201T010000Z failed"), "\(error)")
+        }
+        XCTAssertEqual(try env.local.list("notes").map(\.name), [], "no local artifact")
+        XCTAssertEqual(try env.local.partials("notes").map(\.name), [])
+        XCTAssertEqual(bed.remotes["geo"]?.allNames.filter { !$0.hasSuffix(".partial") }, [], "no remote artifact")
+        XCTAssertEqual(env.state.pending.ids(remote: "geo"), [], "nothing is owed for a snapshot that never was")
+    }
 }
