@@ -35,32 +35,18 @@ struct Prune: ParsableCommand {
         let jobs = try config.jobs(named: job)
         let alerter = dryRun ? nil : config.notify.map { Alerter(config: $0, logger: logger) }
         defer { _ = alerter?.waitForOutstanding(timeout: 30) }
-        let reporter = RunReporter(env: env, alerter: alerter)
         var table = [["LOCATION", "ACTION", "SNAPSHOT", "STORED", "WHY"]]
         var totals: [String] = []
         for job in jobs {
             let lock = try env.state.lock(job: job.name)
             defer { withExtendedLifetime(lock) {} }
-            let started = env.clock.now()
             var prune = PruneJob(env: env)
             prune.logsRemovals = false  // the table below says it all
-            let reports: [PruneJob.Report]
-            do {
-                if remote == nil {
-                    // Said before anything goes: a snapshot no remote received is the only copy.
-                    warnAboutOnlyCopies(try prune.run(job: job, store: env.local, dryRun: true), job: job, pending: env.state.pending)
-                }
-                reports = try prune.runEverywhere(job: job, dryRun: dryRun, onlyRemote: remote)
-            } catch {
-                // A dry run changed nothing; a usage error did not prune at all.
-                if !dryRun && exitStatus(for: error) == 1 {
-                    reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: false, error: "\(error)", result: .failure), location: remote)])
-                }
-                throw error
+            if remote == nil {
+                // Said before anything goes: a snapshot no remote received is the only copy.
+                warnAboutOnlyCopies(try prune.run(job: job, store: env.local, dryRun: true), job: job, pending: env.state.pending)
             }
-            if !dryRun {
-                reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: true, result: .success), location: remote)])
-            }
+            let reports = try prune.runEverywhereRecorded(job: job, dryRun: dryRun, onlyRemote: remote, alerter: alerter)
             for report in reports {
                 table += rows(report, job: job, config: config)
                 totals.append(total(report, job: job, jobs: jobs.count))

@@ -32,7 +32,6 @@ struct Upload: ParsableCommand {
         }
         let alerter = config.notify.map { Alerter(config: $0, logger: logger) }
         defer { _ = alerter?.waitForOutstanding(timeout: 30) }
-        let reporter = RunReporter(env: env, alerter: alerter)
         var failures: [String] = []
         var unrecorded: [RespaldoError] = []
         var pairs = 0
@@ -41,22 +40,16 @@ struct Upload: ParsableCommand {
             defer { withExtendedLifetime(lock) {} }
             for name in job.remotes where remote == nil || remote == name {
                 pairs += 1
-                let started = env.clock.now()
-                var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
-                do {
-                    var uploader = UploadJob(env: env)
-                    uploader.showProgress = ProgressMeter.isWanted
-                    let uploaded = try uploader.uploadMissing(job: job, to: try env.remote(named: name))
-                    emit("\(job.name) → \(name): \(uploaded.isEmpty ? "up to date" : "uploaded \(uploaded.joined(separator: ", "))")")
-                    record.snapshot = uploaded.last
-                } catch {
-                    guard exitStatus(for: error) == 1 else { throw error }
+                var uploader = UploadJob(env: env)
+                uploader.showProgress = ProgressMeter.isWanted
+                let round = try uploader.uploadMissingRecorded(job: job, remote: name, alerter: alerter)
+                if let error = round.error {
                     logger.error("\(job.name) → \(name): \(error)")
                     failures.append("\(job.name) → \(name)")
-                    (record.success, record.result, record.error) = (false, .failure, "\(error)")
+                } else {
+                    emit("\(job.name) → \(name): \(round.uploaded.isEmpty ? "up to date" : "uploaded \(round.uploaded.joined(separator: ", "))")")
                 }
-                record.finishedAt = env.clock.now()
-                if let failure = reporter.report(job: job.name, [.upload(record, remote: name)]) { unrecorded.append(failure) }
+                if let failure = round.unrecorded { unrecorded.append(failure) }
             }
         }
         if pairs == 0 {

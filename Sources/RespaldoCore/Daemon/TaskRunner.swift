@@ -99,26 +99,18 @@ struct TaskRunner {
             }
             defer { withExtendedLifetime(lock) {} }
             for remote in remotes {
-                let started = env.clock.now()
-                var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
-                // A round that found nothing to send is news only after a failure (a recovery).
-                var news = RunState.loadReporting(stateDir: env.state.root, job: job.name).state.uploads[remote]?.last?.success == false
+                let round: UploadJob.Round
                 do {
-                    let store = try env.remote(named: remote)
-                    let uploaded = try UploadJob(env: env).uploadMissing(job: job, to: store)
-                    if !uploaded.isEmpty { logger.info("pending uploads of \(job.name) to \(remote): sent \(uploaded.joined(separator: ", "))") }
-                    record.snapshot = uploaded.last
-                    news = news || !uploaded.isEmpty
+                    round = try UploadJob(env: env).uploadMissingRecorded(job: job, remote: remote, alerter: alerter, onlyNews: true)
                 } catch {
-                    news = true
+                    round = UploadJob.Round(error: error)
+                }
+                if let error = round.error {
                     clean = false
                     logger.warning("pending uploads of \(job.name) to \(remote) still failing: \(error)")
-                    record.success = false
-                    record.result = .failure
-                    record.error = "\(error)"
+                } else if !round.uploaded.isEmpty {
+                    logger.info("pending uploads of \(job.name) to \(remote): sent \(round.uploaded.joined(separator: ", "))")
                 }
-                record.finishedAt = env.clock.now()
-                if news { RunReporter(env: env, alerter: alerter).report(job: job.name, [.upload(record, remote: remote)]) }
             }
         }
         return clean

@@ -66,3 +66,62 @@ extension DrillJob {
         return report
     }
 }
+
+extension UploadJob {
+    /// What one round of `uploadMissing` to one remote came to.
+    public struct Round {
+        public var uploaded: [String] = []
+        /// Why the round failed (the snapshots concerned stay pending).
+        public var error: (any Error)?
+        /// Why the round could not be recorded, if it could not.
+        public var unrecorded: RespaldoError?
+    }
+
+    /// `uploadMissing(job:to:)` for the remote called `remote`, then its record (run state,
+    /// metrics, alerts of kind upload), for `respaldo upload` and the daemon's retry rounds
+    /// alike. With `onlyNews`, a round that sent nothing after a successful one is not
+    /// recorded (the daemon retries every few minutes; that is not news). For a command, errors
+    /// that say the round never started (a remote that cannot be opened) are thrown, not
+    /// recorded: the operator reads them. A daemon round records them: nobody else would.
+    public func uploadMissingRecorded(job: JobConfig, remote: String, alerter: Alerter?, onlyNews: Bool = false) throws -> Round {
+        let started = env.clock.now()
+        var record = RunRecord(startedAt: started, finishedAt: started, success: true, result: .success)
+        var round = Round()
+        do {
+            round.uploaded = try uploadMissing(job: job, to: try env.remote(named: remote))
+            record.snapshot = round.uploaded.last
+        } catch {
+            guard onlyNews || exitStatus(for: error) == 1 else { throw error }
+            round.error = error
+            (record.success, record.result, record.error) = (false, .failure, "\(error)")
+        }
+        record.finishedAt = env.clock.now()
+        // A round that found nothing to send is news only after a failure (a recovery).
+        let lastFailed = RunState.loadReporting(stateDir: env.state.root, job: job.name).state.uploads[remote]?.last?.success == false
+        if !onlyNews || lastFailed || !round.uploaded.isEmpty || round.error != nil {
+            round.unrecorded = RunReporter(env: env, alerter: alerter).report(job: job.name, [.upload(record, remote: remote)])
+        }
+        return round
+    }
+}
+
+extension PruneJob {
+    /// `runEverywhere`, then its record (metrics, alerts of kind prune) unless it is a dry run
+    /// or never started (a usage error).
+    public func runEverywhereRecorded(job: JobConfig, dryRun: Bool, onlyRemote: String?, alerter: Alerter?) throws -> [Report] {
+        let started = env.clock.now()
+        let reporter = RunReporter(env: env, alerter: alerter)
+        do {
+            let reports = try runEverywhere(job: job, dryRun: dryRun, onlyRemote: onlyRemote)
+            if !dryRun {
+                reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: true, result: .success), location: onlyRemote)])
+            }
+            return reports
+        } catch {
+            if !dryRun && exitStatus(for: error) == 1 {
+                reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: false, error: "\(error)", result: .failure), location: onlyRemote)])
+            }
+            throw error
+        }
+    }
+}

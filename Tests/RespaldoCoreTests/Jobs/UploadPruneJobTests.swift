@@ -78,4 +78,29 @@ final class UploadPruneJobTests: XCTestCase {
         let reports = try PruneJob(env: env).runEverywhere(job: config.jobs[0], dryRun: false)
         XCTAssertEqual(reports.last?.skipped?.hasPrefix("append_only"), true)
     }
+
+    func testADaemonRoundRecordsFailuresAndRecoveriesButNotIdleRounds() throws {
+        let bed = try JobTestbed()
+        let job = bed.config.jobs[0]
+        let last = { RunState.loadReporting(stateDir: bed.env.state.root, job: "notes").state.uploads["geo"]?.last }
+        let round = { (onlyNews: Bool) throws -> UploadJob.Round in
+            bed.clock.advance(by: 60)
+            return try UploadJob(env: bed.env).uploadMissingRecorded(job: job, remote: "geo", alerter: nil, onlyNews: onlyNews)
+        }
+        try bed.backup(upload: false)
+        bed.remotes["geo"]?.failNext(.putFile, with: .permissionDenied(location: "geo", name: "notes", detail: "read-only file system"))
+
+        XCTAssertNotNil(try round(true).error)
+        XCTAssertEqual(last()?.success, false)
+        let recovered = try round(true)
+        XCTAssertNil(recovered.error)
+        XCTAssertEqual(recovered.uploaded.count, 1)
+        XCTAssertEqual(last()?.success, true)
+        let recoveredAt = last()?.startedAt
+
+        _ = try round(true)
+        XCTAssertEqual(last()?.startedAt, recoveredAt, "an idle round after a success is not news")
+        _ = try round(false)
+        XCTAssertNotEqual(last()?.startedAt, recoveredAt, "an operator's round is always recorded")
+    }
 }
