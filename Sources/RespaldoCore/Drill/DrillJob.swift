@@ -82,7 +82,7 @@ public struct DrillJob {
             phaseStart = Date()
             created = true
             try made.create()
-            var reader = SnapshotReader(store: source, snapshot: snapshot, identities: identities)
+            var reader = SnapshotReader(store: source, snapshot: snapshot, identities: identities, cancellation: env.cancellation)
             let clock = BusyClock()
             reader.busyClock = clock
             let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): restore", total: manifest.artifact.bytes) : nil
@@ -158,7 +158,7 @@ public struct DrillJob {
     /// identities open an encrypted one), and returns the store to restore from: the local
     /// folder itself, or the private spool a remote copy was fetched into.
     private func fetch(_ snapshot: Snapshot, from store: any Store, into workDirectory: String, identities: [any Identity]) throws -> any Store {
-        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
+        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities, cancellation: env.cancellation)
         let probe = snapshot.manifest.isEncrypted ? IdentityProbe(identities: identities) : nil
         let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): fetch from \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         defer { meter?.stop() }

@@ -37,7 +37,7 @@ public struct RestoreJob {
     }
 
     private func restore(_ snapshot: Snapshot, from store: any Store, identities: [any Identity], to destination: Destination) throws {
-        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
+        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities, cancellation: env.cancellation)
         guard reader.canDecode else {
             throw RespaldoError.usage("snapshot \(snapshot.id) is encrypted (\(snapshot.manifest.artifact.encryption)): give --identity FILE")
         }

@@ -10,6 +10,8 @@ struct SnapshotReader {
     let snapshot: Snapshot
     /// Identities for an encrypted snapshot; unused for a plain one.
     let identities: [any Identity]
+    /// Stops the stream (SIGINT/SIGTERM, a backup's timeout): the job's, from its environment.
+    let cancellation: CancellationToken
     /// When set, collects the time the decrypt and gunzip stages spend working (the drill's
     /// decrypt+decompress phase).
     var busyClock: BusyClock? = nil
@@ -41,7 +43,7 @@ struct SnapshotReader {
             stages.append(ExpectingHashTap(what: "plain data", bytes: manifest.plain.bytes, sha256: manifest.plain.sha256))
         }
         let store = self.store
-        try Pipeline().run(
+        try Pipeline(cancellation: cancellation).run(
             source: { emit in try store.get(path) { try emit(Array($0)) } },
             transforms: stages,
             consumer: consume)

@@ -139,7 +139,7 @@ public struct UploadJob {
 
     /// The local artifact's size and SHA-256 against its manifest, read in full.
     func checkLocalCopy(_ snapshot: Snapshot, in local: any Store) throws {
-        let reader = SnapshotReader(store: local, snapshot: snapshot, identities: [])
+        let reader = SnapshotReader(store: local, snapshot: snapshot, identities: [], cancellation: env.cancellation)
         do {
             try reader.run(decode: false, meter: nil) { next in while try next() != nil {} }
         } catch {
@@ -172,7 +172,7 @@ public struct UploadJob {
     /// The remote artifact already under this snapshot's name is exactly the local one.
     private func checkRemoteArtifact(_ snapshot: Snapshot, on remote: any Store) throws {
         do {
-            try SnapshotReader(store: remote, snapshot: snapshot, identities: []).run(decode: false, meter: nil) { next in
+            try SnapshotReader(store: remote, snapshot: snapshot, identities: [], cancellation: env.cancellation).run(decode: false, meter: nil) { next in
                 while try next() != nil {}
             }
         } catch {

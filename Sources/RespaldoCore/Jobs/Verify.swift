@@ -42,7 +42,7 @@ public struct VerifyJob {
     }
 
     private func check(_ snapshot: Snapshot, in store: any Store, identities: [any Identity]) -> VerifyReport {
-        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities)
+        let reader = SnapshotReader(store: store, snapshot: snapshot, identities: identities, cancellation: env.cancellation)
         let deep = reader.canDecode
         let meter = showProgress ? ProgressMeter(label: "verify \(snapshot.id) in \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         var problems: [String] = []
