@@ -67,8 +67,10 @@ public struct RunReporter {
         } catch {
             let what = entries.first.map(Self.kind)?.rawValue ?? "run"
             logger.error("cannot record the \(what) of job \(job): \(error)")
-            return .failed("cannot record the \(what) of job \(job), so status and the metrics cannot show it: \(error)"
-                + (geteuid() == 0 ? "" : " (was an earlier command run as another user? see `ls -l \(env.state.runStates)`)"))
+            let hint = geteuid() == 0 ? "" : " (was an earlier command run as another user? see `ls -l \(env.state.runStates)`)"
+            return .operationFailed(.init(operation: "record", object: "the \(what) of job \(job)", cause: error) {
+                "cannot record the \(what) of job \(job), so status and the metrics cannot show it: \($0)" + hint
+            })
         }
     }
 

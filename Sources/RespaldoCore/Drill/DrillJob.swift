@@ -162,7 +162,6 @@ public struct DrillJob {
         let probe = snapshot.manifest.isEncrypted ? IdentityProbe(identities: identities) : nil
         let meter = showProgress ? ProgressMeter(label: "drill \(snapshot.id): fetch from \(store.location)", total: snapshot.manifest.artifact.bytes) : nil
         defer { meter?.stop() }
-        let what = "fetch+verify of \(store.location):\(snapshot.artifactPath)"
         var result: any Store = store
         do {
             if env.isLocal(store) {
@@ -193,12 +192,16 @@ public struct DrillJob {
         } catch let error as Interrupted {
             throw error
         } catch let error as ProbeFailed {
-            throw RespaldoError.failed("snapshot \(snapshot.id) cannot be decrypted with the identities given (or its artifact is damaged); fetch stopped at the age header: \(error.underlying)")
+            throw RespaldoError.operationFailed(.init(operation: "decrypt", object: "snapshot \(snapshot.id)", cause: error.underlying) { [id = snapshot.id] in
+                "snapshot \(id) cannot be decrypted with the identities given (or its artifact is damaged); fetch stopped at the age header: \($0)"
+            })
         } catch {
-            throw RespaldoError.failed("\(what) failed: \(error)")
+            throw RespaldoError.operationFailed(.init(operation: "fetch+verify", object: "\(store.location):\(snapshot.artifactPath)", cause: error))
         }
         if let failure = probe?.failure {
-            throw RespaldoError.failed("snapshot \(snapshot.id) cannot be decrypted with the identities given: \(failure)")
+            throw RespaldoError.operationFailed(.init(operation: "decrypt", object: "snapshot \(snapshot.id)", cause: failure) { [id = snapshot.id] in
+                "snapshot \(id) cannot be decrypted with the identities given: \($0)"
+            })
         }
         logger.info("drill \(snapshot.id): artifact fetched and its SHA-256 checked")
         return result

@@ -134,7 +134,7 @@ extension DrillReport {
         do {
             try LocalStore(root: url.deletingLastPathComponent().path, replacesExisting: true).put(url.lastPathComponent, bytes: Array(data) + [10])
         } catch {
-            throw RespaldoError.failed("cannot write the drill report \(path): \(error)")
+            throw RespaldoError.operationFailed(.init(operation: "write", object: "the drill report \(path)", cause: error) { "cannot write the drill report \(path): \($0)" })
         }
     }
 }

@@ -79,7 +79,7 @@ public struct BackupJob {
             do {
                 try InventoryPublisher(env: env, signer: signer).publish(job: job.name, at: env.local)
             } catch {
-                result.steps.append(.init(kind: .backup, location: "local", error: .failed("signed inventory of \(job.name) in local failed: \(error)")))
+                result.steps.append(.init(kind: .backup, location: "local", error: .operationFailed(.init(operation: "signed inventory", object: "\(job.name) in local", cause: error))))
             }
         }
         var uploader = UploadJob(env: env.with(cancellation: token))
@@ -98,7 +98,7 @@ public struct BackupJob {
             } catch {
                 // The local snapshot is complete: a failed copy is reported, never thrown.
                 result.steps.append(.init(kind: .upload, location: remote.location,
-                                          error: error as? RespaldoError ?? .failed("upload of \(manifest.id) to \(remote.location) failed: \(error)")))
+                                          error: error as? RespaldoError ?? .operationFailed(.init(operation: "upload", object: "\(manifest.id) to \(remote.location)", cause: error))))
             }
         }
         if let reason = token.reason { throw cancelled(reason, after: result) }
@@ -121,7 +121,7 @@ public struct BackupJob {
                 _ = try prune.run(job: job, store: store, dryRun: false, resumable: resumable)
                 result.steps.append(.init(kind: .prune, location: store.location))
             } catch {
-                result.steps.append(.init(kind: .prune, location: store.location, error: .failed("prune of \(job.name) in \(store.location) failed: \(error)")))
+                result.steps.append(.init(kind: .prune, location: store.location, error: .operationFailed(.init(operation: "prune", object: "\(job.name) in \(store.location)", cause: error))))
             }
         }
         if let reason = token.reason { throw cancelled(reason, after: result) }

@@ -92,7 +92,9 @@ enum Catalog {
         do {
             return try snapshot(StoredObject(name: name, size: size), in: store, job: id.job)
         } catch {
-            throw RespaldoError.failed("manifest \(store.location):\(name) is damaged: \(error)")
+            throw RespaldoError.operationFailed(.init(operation: "read", object: "manifest \(store.location):\(name)", cause: error) {
+                [location = store.location] in "manifest \(location):\(name) is damaged: \($0)"
+            })
         }
     }
 

@@ -93,7 +93,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         do {
             manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
         } catch {
-            throw RespaldoError.failed("manifest \(name) is not valid: \(error)")
+            throw RespaldoError.operationFailed(.init(operation: "decode", object: "manifest \(name)", cause: error) { "manifest \(name) is not valid: \($0)" })
         }
         guard manifest.format == formatName || manifest.format == legacyFormatName else {
             throw RespaldoError.failed("manifest \(name) has format \"\(manifest.format)\", expected \(formatName)")

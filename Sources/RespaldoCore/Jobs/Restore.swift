@@ -65,7 +65,7 @@ public struct RestoreJob {
         } catch let error as RespaldoError {
             throw error
         } catch {
-            throw RespaldoError.failed("restore of \(snapshot.id) from \(store.location) failed: \(error)")
+            throw RespaldoError.operationFailed(.init(operation: "restore", object: "\(snapshot.id) from \(store.location)", cause: error))
         }
         logger.info("restore \(snapshot.id) (\(store.location)): \(formatBytes(snapshot.manifest.plain.bytes)) written, all checks passed")
     }

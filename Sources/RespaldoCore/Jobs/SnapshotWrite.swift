@@ -130,8 +130,12 @@ extension BackupJob {
             write.discard()
             // Whatever stage noticed it first, a cancelled run says why it was cancelled.
             if let reason = cancellation.reason { throw RespaldoError.failed("backup \(id) failed: job \(job.name) \(reason)") }
-            if write.committing { throw RespaldoError.failed("backup of job \(job.name) failed writing the manifest: \(error)") }
-            throw RespaldoError.failed("backup \(id) failed: \(error)")
+            if write.committing {
+                throw RespaldoError.operationFailed(.init(operation: "write the manifest", object: "backup of job \(job.name)", cause: error) {
+                    [job = job.name] in "backup of job \(job) failed writing the manifest: \($0)"
+                })
+            }
+            throw RespaldoError.operationFailed(.init(operation: "backup", object: id.description, cause: error) { [id = id.description] in "backup \(id) failed: \($0)" })
         }
     }
 }

@@ -62,7 +62,8 @@ public struct UploadJob {
         } catch {
             env.audit.record(.upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error)
             // Thrown, not logged: whoever catches it prints it, once.
-            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
+            throw RespaldoError.operationFailed(.init(operation: "upload", object: "\(snapshot.id) to \(remote.location)", cause: error,
+                                                      advice: "it stays pending (`respaldo upload` sends it later)"))
         }
     }
 
@@ -84,7 +85,8 @@ public struct UploadJob {
         } catch {
             env.audit.record(.upload, job: snapshot.manifest.job, snapshot: snapshot.id, target: remote.location, error: error)
             // Thrown, not logged: whoever catches it prints it, once.
-            throw RespaldoError.failed("upload of \(snapshot.id) to \(remote.location) failed: \(error); it stays pending (`respaldo upload` sends it later)")
+            throw RespaldoError.operationFailed(.init(operation: "upload", object: "\(snapshot.id) to \(remote.location)", cause: error,
+                                                      advice: "it stays pending (`respaldo upload` sends it later)"))
         }
     }
 
@@ -104,13 +106,13 @@ public struct UploadJob {
             pending.clear(id, remote: remote.location)
         }
         var uploaded: [String] = []
-        /// "id: why", each said once, in the error thrown at the end.
-        var failures: [String] = []
+        /// Each said once, in the error thrown at the end; a lone one is thrown as it is.
+        var failures: [any Error] = []
         for snapshot in local {
             if present.contains(snapshot.id) {
                 // "Already there" only when the remote holds exactly what was published here.
                 if let difference = remoteDifference(snapshot, local: env.local, remote: remote) {
-                    failures.append("\(snapshot.id): the copy on \(remote.location) differs from the local one (\(difference)); it is not replaced, check it with `respaldo verify --remote \(remote.location)`")
+                    failures.append(RespaldoError.failed("\(snapshot.id): the copy on \(remote.location) differs from the local one (\(difference)); it is not replaced, check it with `respaldo verify --remote \(remote.location)`"))
                 } else {
                     pending.clear(snapshot.id, remote: remote.location)
                 }
@@ -120,19 +122,19 @@ public struct UploadJob {
                 try upload(snapshot, to: remote, publishInventory: false)
                 uploaded.append(snapshot.id)
             } catch {
-                failures.append("\(error)")
+                failures.append(error)
             }
         }
         do {
             try publishInventory(job: job.name, at: remote)
         } catch {
-            failures.append("signed inventory of \(job.name) at \(remote.location) failed: \(error)")
+            failures.append(RespaldoError.operationFailed(.init(operation: "signed inventory", object: "\(job.name) at \(remote.location)", cause: error)))
         }
         SnapshotCounts.record(stateDir: env.state.root, job: job.name, location: remote.location, count: present.count + uploaded.count,
                               newest: present.union(uploaded).max(), at: env.clock.now())
-        if failures.count == 1 { throw RespaldoError.failed(failures[0]) }
+        if failures.count == 1 { throw failures[0] }
         if !failures.isEmpty {
-            throw RespaldoError.failed("\(failures.count) uploads of \(job.name) to \(remote.location) failed:\n  " + failures.joined(separator: "\n  "))
+            throw RespaldoError.failed("\(failures.count) uploads of \(job.name) to \(remote.location) failed:\n  " + failures.map { "\($0)" }.joined(separator: "\n  "))
         }
         return uploaded
     }
@@ -143,7 +145,9 @@ public struct UploadJob {
         do {
             try reader.run(decode: false, meter: nil) { next in while try next() != nil {} }
         } catch {
-            throw RespaldoError.failed("the local copy of \(snapshot.id) is damaged (\(error)); it is not uploaded: run `respaldo verify \(snapshot.id)`")
+            throw RespaldoError.operationFailed(.init(operation: "check", object: "the local copy of \(snapshot.id)", cause: error) { [id = snapshot.id] in
+                "the local copy of \(id) is damaged (\($0)); it is not uploaded: run `respaldo verify \(id)`"
+            })
         }
     }
 
@@ -176,7 +180,10 @@ public struct UploadJob {
                 while try next() != nil {}
             }
         } catch {
-            throw RespaldoError.failed("\(remote.location) already holds \(snapshot.artifactPath) and it is not this snapshot's artifact (\(error)); it is not replaced: another host with the same job name and remote folder?")
+            throw RespaldoError.operationFailed(.init(operation: "check", object: "\(snapshot.artifactPath) on \(remote.location)", cause: error) {
+                [location = remote.location, path = snapshot.artifactPath] in
+                "\(location) already holds \(path) and it is not this snapshot's artifact (\($0)); it is not replaced: another host with the same job name and remote folder?"
+            })
         }
         logger.info("upload \(snapshot.id) to \(remote.location): the artifact was already there (an earlier attempt) and matches")
     }

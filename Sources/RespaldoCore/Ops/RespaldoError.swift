@@ -1,3 +1,5 @@
+import Storage
+
 /// Errors that end a command, with the exit status DESIGN.md fixes.
 public enum RespaldoError: Error, CustomStringConvertible {
     /// Exit 2: a bad command line or configuration.
@@ -6,11 +8,15 @@ public enum RespaldoError: Error, CustomStringConvertible {
     case locked(job: String, lockFile: String)
     /// Exit 1: the operation failed or found a problem.
     case failed(String)
+    /// Exit 1: the operation failed because of another error, which stays inspectable: its
+    /// permanence can decide a retry, and the cause's own type outlives the message.
+    case operationFailed(OperationFailure)
 
     public var description: String {
         switch self {
         case let .usage(message), let .failed(message): message
         case let .locked(job, lockFile): "job \(job) is already running (lock \(lockFile) is held)"
+        case let .operationFailed(failure): failure.description
         }
     }
 
@@ -18,7 +24,58 @@ public enum RespaldoError: Error, CustomStringConvertible {
         switch self {
         case .usage: 2
         case .locked: 75
-        case .failed: 1
+        case .failed, .operationFailed: 1
         }
     }
+
+    /// The error this one wraps, if it wraps one.
+    public var underlying: (any Error)? {
+        if case let .operationFailed(failure) = self { failure.cause } else { nil }
+    }
+
+    /// The innermost error under every wrapper (this error itself when it wraps none).
+    public var rootCause: any Error {
+        var error: any Error = self
+        while let inner = (error as? RespaldoError)?.underlying { error = inner }
+        return error
+    }
+
+    /// True when trying again cannot help, as far as the root cause tells: a storage error
+    /// keeps its own verdict through any number of wrappers, and a usage error holds until
+    /// the operator changes something. Anything else (a held lock, a failed dump) may pass.
+    public var isPermanent: Bool {
+        switch rootCause {
+        case let storage as StorageError: storage.isPermanent
+        case RespaldoError.usage, is ConfigError: true
+        default: false
+        }
+    }
+}
+
+/// What a wrapped failure keeps: the operation, what it acted on, and the error that made it
+/// fail. Its message is worded as users have always read it, the cause's text included.
+public struct OperationFailure: Sendable, CustomStringConvertible {
+    /// "upload", "restore", "prune": what was being done.
+    public let operation: String
+    /// What it was done to: "crm-20261121T070000Z to geo".
+    public let object: String
+    public let cause: any Error
+    private let wording: @Sendable (_ cause: String) -> String
+
+    /// "<operation> of <object> failed: <cause>", then "; <advice>" when there is advice.
+    public init(operation: String, object: String, cause: any Error, advice: String? = nil) {
+        self.init(operation: operation, object: object, cause: cause) { cause in
+            "\(operation) of \(object) failed: \(cause)" + (advice.map { "; \($0)" } ?? "")
+        }
+    }
+
+    /// A message of another shape: `message` words it around the cause's text.
+    public init(operation: String, object: String, cause: any Error, message: @escaping @Sendable (_ cause: String) -> String) {
+        self.operation = operation
+        self.object = object
+        self.cause = cause
+        wording = message
+    }
+
+    public var description: String { wording("\(cause)") }
 }

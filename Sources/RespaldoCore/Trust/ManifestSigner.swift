@@ -44,7 +44,7 @@ public struct ManifestSigner: Sendable {
         do {
             return Array(try SSHSignature.sign(bytes, namespace: namespace, key: key).utf8)
         } catch {
-            throw RespaldoError.failed("signing failed: \(error)")
+            throw RespaldoError.operationFailed(.init(operation: "signing", object: namespace, cause: error) { "signing failed: \($0)" })
         }
     }
 
