@@ -64,5 +64,7 @@ let package = Package(
             dependencies: ["RespaldoCore", "TestFixtures", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["TestFixtures"]),
+        // The command line's own decisions (exit statuses), without starting the binary.
+        .testTarget(name: "CLITests", dependencies: ["respaldo"]),
     ]
 )

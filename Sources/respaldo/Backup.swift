@@ -76,7 +76,7 @@ struct Backup: ParsableCommand {
         failures.filter { !$0.logged }.forEach { logger.error("\($0.error)") }
         let names = Array(Set(failures.map(\.job))).sorted()
         // A real failure outranks a held lock.
-        if failures.contains(where: { $0.error.exitStatus != 75 }) {
+        if failures.contains(where: { !$0.error.isLockHeld }) {
             throw RespaldoError.failed("\(failures.count) failure\(failures.count == 1 ? "" : "s") (logged above) in \(names.count) of \(jobs) job\(jobs == 1 ? "" : "s"): \(names.joined(separator: ", "))")
         }
         // Every job was locked: exit 75, as for one.

@@ -18,7 +18,7 @@ case .version:
     print(respaldoVersion)
     exit(0)
 case let .usage(message):
-    fail(message, status: 2)
+    fail(message, status: ExitStatus.of(.usage))
 }
 
 let command: any ParsableCommand
@@ -32,7 +32,7 @@ do {
         exit(0)
     }
     FileHandle.standardError.write(Data((message + "\n").utf8))
-    exit(2)
+    exit(ExitStatus.of(.usage))
 }
 
 do {
@@ -40,12 +40,12 @@ do {
     try runnable.run()
     exit(0)
 } catch let error as RespaldoError {
-    fail(error.description, status: error.exitStatus)
+    fail(error.description, status: ExitStatus.of(error))
 } catch let error as ConfigError {
     // Every problem of the file, one line each, then how many: all of them are to fix.
     let problems = error.all
     for problem in problems.dropLast() { TerminalLine.standardError.writeLine("respaldo: \(SecretRedaction.redact(problem.description))\n") }
-    fail(problems.count == 1 ? "\(error)" : "\(problems.last!)\nrespaldo: \(problems.count) problems in the configuration (each above)", status: 2)
+    fail(problems.count == 1 ? "\(error)" : "\(problems.last ?? error)\nrespaldo: \(problems.count) problems in the configuration (each above)", status: ExitStatus.of(.usage))
 } catch {
     // ArgumentParser's own outcomes (help, a validation error) can surface from run() too.
     switch Respaldo.exitCode(for: error) {
@@ -53,9 +53,9 @@ do {
         print(Respaldo.fullMessage(for: error))
         exit(0)
     case .validationFailure:
-        fail(Respaldo.fullMessage(for: error), status: 2)
+        fail(Respaldo.fullMessage(for: error), status: ExitStatus.of(.usage))
     default:
-        fail("\(error)", status: 1)
+        fail("\(error)", status: ExitStatus.of(.failed))
     }
 }
 

@@ -72,7 +72,7 @@ struct TaskRunner {
         while true {
             do {
                 return try body()
-            } catch let error as RespaldoError where error.exitStatus == 75 {
+            } catch let error as RespaldoError where error.isLockHeld {
                 if shouldStop() { throw error }
                 if !logged {
                     logger.warning("job \(job.name): another run holds its lock (an operator's respaldo backup?); waiting for it to finish")

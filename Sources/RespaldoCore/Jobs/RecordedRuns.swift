@@ -19,7 +19,7 @@ extension BackupJob {
         do {
             run = try job.runReporting(upload: upload)
         } catch {
-            guard exitStatus(for: error) == 1 else { throw error }
+            guard RespaldoError.kind(of: error) == .failed else { throw error }
             reporter.report(job: self.job.name, [.backup(
                 RunRecord(startedAt: started, finishedAt: env.clock.now(), success: false, error: "\(error)", result: .failure), steps: [])])
             throw error
@@ -46,7 +46,7 @@ extension DrillJob {
         do {
             report = try run(remote: remote, snapshotID: snapshotID, identityFile: identityFile)
         } catch {
-            guard exitStatus(for: error) == 1 else { throw error }
+            guard RespaldoError.kind(of: error) == .failed else { throw error }
             env.audit.record(.drill, job: job.name, snapshot: snapshotID, target: remote ?? "local", error: error)
             reporter.report(job: job.name, [.drill(
                 RunRecord(startedAt: started, finishedAt: env.clock.now(), success: false, snapshot: snapshotID, error: "\(error)", result: .failure),
@@ -91,7 +91,7 @@ extension UploadJob {
             round.uploaded = try uploadMissing(job: job, to: try env.remote(named: remote))
             record.snapshot = round.uploaded.last
         } catch {
-            guard onlyNews || exitStatus(for: error) == 1 else { throw error }
+            guard onlyNews || RespaldoError.kind(of: error) == .failed else { throw error }
             round.error = error
             (record.success, record.result, record.error) = (false, .failure, "\(error)")
         }
@@ -118,7 +118,7 @@ extension PruneJob {
             }
             return reports
         } catch {
-            if !dryRun && exitStatus(for: error) == 1 {
+            if !dryRun && RespaldoError.kind(of: error) == .failed {
                 reporter.report(job: job.name, [.prune(RunRecord(startedAt: started, finishedAt: env.clock.now(), success: false, error: "\(error)", result: .failure), location: onlyRemote)])
             }
             throw error

@@ -20,14 +20,3 @@ public enum RunResult: String, Sendable, Codable, Equatable {
     /// No snapshot was made (or, for other kinds, the operation failed).
     case failure
 }
-
-/// The exit status DESIGN.md gives an error: 2 for usage and configuration errors, 75 for a
-/// held lock, 1 for anything else. Usage errors are the operator's to fix at the command line:
-/// they are neither alerted nor recorded as failed runs.
-public func exitStatus(for error: any Error) -> Int32 {
-    switch error {
-    case let error as RespaldoError: error.exitStatus
-    case is ConfigError: 2
-    default: 1
-    }
-}

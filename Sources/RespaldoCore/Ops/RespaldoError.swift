@@ -1,16 +1,24 @@
 import Storage
 
-/// Errors that end a command, with the exit status DESIGN.md fixes.
+/// Errors that end a command. Only the command line turns them into exit statuses
+/// (DESIGN.md), from `kind`; code below it asks the case, never a number.
 public enum RespaldoError: Error, CustomStringConvertible {
-    /// Exit 2: a bad command line or configuration.
+    /// A bad command line or configuration.
     case usage(String)
-    /// Exit 75: another run holds the job's lock.
+    /// Another run holds the job's lock.
     case locked(job: String, lockFile: String)
-    /// Exit 1: the operation failed or found a problem.
+    /// The operation failed or found a problem.
     case failed(String)
-    /// Exit 1: the operation failed because of another error, which stays inspectable: its
+    /// The operation failed because of another error, which stays inspectable: its
     /// permanence can decide a retry, and the cause's own type outlives the message.
     case operationFailed(OperationFailure)
+
+    /// How an error ends a command. Usage errors and a held lock end it before the run
+    /// started: such a run is neither recorded nor alerted, and usage errors are the
+    /// operator's to fix at the command line.
+    public enum Kind: Sendable, Equatable {
+        case usage, locked, failed
+    }
 
     public var description: String {
         switch self {
@@ -20,13 +28,28 @@ public enum RespaldoError: Error, CustomStringConvertible {
         }
     }
 
-    public var exitStatus: Int32 {
+    /// A wrapper is a failure of its own operation whatever it wraps: a lock met inside an
+    /// operation that had started is that operation's failure.
+    public var kind: Kind {
         switch self {
-        case .usage: 2
-        case .locked: 75
-        case .failed, .operationFailed: 1
+        case .usage: .usage
+        case .locked: .locked
+        case .failed, .operationFailed: .failed
         }
     }
+
+    /// Any error's kind: a configuration error is a usage error, and an error that is no
+    /// RespaldoError is a failure.
+    public static func kind(of error: any Error) -> Kind {
+        switch error {
+        case let error as RespaldoError: error.kind
+        case is ConfigError: .usage
+        default: .failed
+        }
+    }
+
+    /// Another run holds the job's lock: this one never started.
+    public var isLockHeld: Bool { kind == .locked }
 
     /// The error this one wraps, if it wraps one.
     public var underlying: (any Error)? {
