@@ -253,8 +253,8 @@ public final class DaemonService: @unchecked Sendable {
             let seconds = String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt))
             switch outcome.result {
             case .success: logger.info("\(outcome.task): done in \(seconds) s\(outcome.snapshot.map { " (\($0))" } ?? "")")
-            case .uploadFailure: logger.error("\(outcome.task): snapshot \(outcome.snapshot ?? "?") is complete locally, but: \(outcome.error ?? "a remote copy failed")")
-            case .failure: logger.error("\(outcome.task): failed after \(seconds) s: \(outcome.error ?? "unknown error")")
+            case .uploadFailure: logger.error("\(outcome.task): snapshot \(outcome.snapshot ?? "?") is complete locally, but: \(outcome.error.map { "\($0)" } ?? "a remote copy failed")")
+            case .failure: logger.error("\(outcome.task): failed after \(seconds) s: \(outcome.error.map { "\($0)" } ?? "unknown error")")
             }
             // Whatever the run left pending goes out now rather than at the next backoff step.
             if outcome.task.kind == .backup { pendingRetryAt = now() }

@@ -15,9 +15,16 @@ public struct TaskOutcome: Sendable {
     public var snapshot: String?
     public var plainBytes: Int64?
     public var artifactBytes: Int64?
-    public var error: String?
+    /// Why it failed, its cause kept; for `uploadFailure`, every failed remote copy.
+    public var error: (any Error)?
     public var startedAt: Date
     public var finishedAt: Date
+}
+
+/// The failed steps of one run (its remote copies) as one error, said on one line.
+public struct RunFailures: Error, CustomStringConvertible {
+    public var errors: [RespaldoError]
+    public var description: String { errors.map(\.description).joined(separator: "; ") }
 }
 
 /// Runs one task the way `respaldo backup` would, under the job's lock. A lock held by an
@@ -36,7 +43,7 @@ struct TaskRunner {
         let started = env.clock.now()
         var outcome = TaskOutcome(task: task, result: .failure, startedAt: started, finishedAt: started)
         guard let job = config.job(named: task.job) else {
-            outcome.error = "job \(task.job) is no longer in \(config.path)"
+            outcome.error = RespaldoError.failed("job \(task.job) is no longer in \(config.path)")
             return outcome
         }
         do {
@@ -49,7 +56,7 @@ struct TaskRunner {
                 outcome.plainBytes = manifest.plain.bytes
                 outcome.artifactBytes = manifest.artifact.bytes
                 outcome.result = uploadFailures.isEmpty ? .success : .uploadFailure
-                if !uploadFailures.isEmpty { outcome.error = uploadFailures.map(\.description).joined(separator: "; ") }
+                if !uploadFailures.isEmpty { outcome.error = RunFailures(errors: uploadFailures) }
             case .drill:
                 // On a DR host: the newest geo copy (the job's first remote), else the local one.
                 let report = try DrillJob(env: env, jobName: job.name)
@@ -57,10 +64,10 @@ struct TaskRunner {
                 logger.info("\(report.summary)")
                 outcome.snapshot = report.snapshot
                 outcome.result = report.ok ? .success : .failure
-                if !report.ok { outcome.error = report.error ?? "drill checks failed" }
+                if !report.ok { outcome.error = RespaldoError.failed(report.error ?? "drill checks failed") }
             }
         } catch {
-            outcome.error = "\(error)"
+            outcome.error = error
         }
         outcome.finishedAt = max(outcome.finishedAt, env.clock.now())
         return outcome
