@@ -13,26 +13,14 @@ import Glibc
 /// No real minute is waited for: both jobs are due at 03:00 and their run state says they last
 /// succeeded three days ago, so the daemon's catch-up makes both due the moment it starts.
 final class DaemonTimeoutTests: XCTestCase {
-    private func seedLastSuccess(_ ws: Workspace, job: String, daysAgo: Double) throws {
-        let formatter = ISO8601DateFormatter()
-        let started = formatter.string(from: Date().addingTimeInterval(-daysAgo * 86400))
-        let finished = formatter.string(from: Date().addingTimeInterval(-daysAgo * 86400 + 60))
-        let record = "{\"started_at\": \"\(started)\", \"finished_at\": \"\(finished)\", \"success\": true}"
-        try FileManager.default.createDirectory(atPath: ws.stateDir + "/runs", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try Files.write(ws.stateDir + "/runs/\(job).json", """
-            {"format": "respaldo-run-state/1", "job": "\(job)", "last_run": \(record), "last_success": \(record)}
-
-            """)
-    }
-
     func testAHungJobIsCutAndTheNextOneRuns() throws {
         let ws = try Workspace.make(for: self, "daemon-timeout")
         let marker = "1000.\(UInt32.random(in: 100_000...999_999))"
         try ws.writeConfig(
             Workspace.commandJob("a-hung", ["sleep", marker], extra: "schedule = \"03:00\"\ntimeout = \"4s\"")
                 + Workspace.commandJob("b-quick", ["echo", "quick"], extra: "schedule = \"03:00\""))
-        try seedLastSuccess(ws, job: "a-hung", daysAgo: 3)
-        try seedLastSuccess(ws, job: "b-quick", daysAgo: 3)
+        try ws.seedRunState(job: "a-hung", lastSuccessDaysAgo: 3)
+        try ws.seedRunState(job: "b-quick", lastSuccessDaysAgo: 3)
 
         let listener = try NotifyListener(folder: ws.root)
         let daemon = try Subprocess(

@@ -14,7 +14,7 @@ public final class DaemonService: @unchecked Sendable {
     private let configPath: String
     private let logger: Logger
     private let notifier: SystemdNotifier
-    private let timer: WakeTimer
+    private let timer: any DaemonTimer
     private let now: @Sendable () -> Date
     /// SIGTERM (by default) stops the daemon; every run's token is a child of it.
     private let cancellation: CancellationToken
@@ -66,7 +66,7 @@ public final class DaemonService: @unchecked Sendable {
 
     public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier,
                 cancellation: CancellationToken = Interruption.token, now: @escaping @Sendable () -> Date = { Date() },
-                environment: (@Sendable (Config) -> Environment)? = nil) throws {
+                environment: (@Sendable (Config) -> Environment)? = nil, timer: (any DaemonTimer)? = nil) throws {
         let makeEnvironment = environment ?? { config in
             Environment.live(config: config, logger: logger, actor: .daemon(), cancellation: cancellation,
                              clock: RunClock(now: now, deadlines: DispatchDeadlineClock()))
@@ -79,7 +79,7 @@ public final class DaemonService: @unchecked Sendable {
         self.logger = logger
         self.notifier = notifier
         self.now = now
-        timer = try WakeTimer()
+        self.timer = try timer ?? WakeTimer()
         let start = now()
         var byJob: [String: RunState] = [:]
         for job in config.jobs {

@@ -17,6 +17,16 @@ public enum WakeReason: Sendable, Equatable {
     case timeout
 }
 
+/// What the daemon's loop sleeps on. `WakeTimer` keeps the system's wall clock; a test that
+/// injects its own clock (`DaemonService(now:)`) injects a timer that keeps that clock too,
+/// so a schedule's minute comes when the test says, not when the wall clock gets there.
+public protocol DaemonTimer: AnyObject, Sendable {
+    /// Interrupts a `wait` in progress (or the next one); safe from any thread.
+    func wake()
+    /// Waits until `deadline` (nil: no deadline), at most `timeout` seconds.
+    func wait(until deadline: Date?, timeout: Double?) -> WakeReason
+}
+
 public struct WakeTimerError: Error, CustomStringConvertible {
     public var description: String
 }
@@ -28,7 +38,7 @@ public struct WakeTimerError: Error, CustomStringConvertible {
 /// `TFD_TIMER_CANCEL_ON_SET` the kernel cancels it when the clock is set, so the caller
 /// re-arms from the new time instead of oversleeping or firing an hour early. An eventfd lets
 /// other threads interrupt the wait.
-public final class WakeTimer: @unchecked Sendable {
+public final class WakeTimer: DaemonTimer, @unchecked Sendable {
     private let timer: Int32
     private let event: Int32
 
