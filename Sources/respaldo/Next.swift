@@ -43,7 +43,7 @@ struct Next: ParsableCommand {
         let config = try global.loadConfig()
         if let job {
             let named = try config.requiredJob(named: job)
-            guard let schedule = named.backupSchedule else {
+            guard let schedule = named.schedule else {
                 emit("job \(named.name) has no schedule: it runs only when started by hand")
                 return
             }
@@ -53,7 +53,7 @@ struct Next: ParsableCommand {
             }
             return
         }
-        let scheduled = config.jobs.compactMap { job in job.backupSchedule.map { (job, $0) } }
+        let scheduled = config.jobs.compactMap { job in job.schedule.map { (job, $0) } }
         guard !scheduled.isEmpty else {
             emit("no job in \(config.path) has a schedule")
             return

@@ -97,18 +97,19 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertEqual(
             config.jobs[0],
             JobConfig(
-                name: "crm", schedule: "01:00", timezone: nil,
+                name: "crm", schedule: try Schedule.parse("01:00"), timezone: nil,
                 source: .postgres(
                     DatabaseSource(
                         database: "crm", host: "db.internal", port: 5432, user: "backup",
                         dumpArgs: ["--exclude-table=audit_log"], passwordFile: password)),
                 compressionLevel: 6, remotes: ["geo"], minBytes: 1_048_576, maxShrink: 0.5, sanity: .fail,
                 drill: DrillConfig(
-                    checks: ["SELECT count(*) > 0 FROM customers"], schedule: "0 3 * * 0", host: "dr-db.internal")))
+                    checks: ["SELECT count(*) > 0 FROM customers"], schedule: try Schedule.parse("0 3 * * 0"),
+                    host: "dr-db.internal")))
         XCTAssertEqual(
             config.jobs[1],
             JobConfig(
-                name: "uploads", schedule: "30 2 * * 1-5", timezone: "UTC",
+                name: "uploads", schedule: try Schedule.parse("30 2 * * 1-5"), timezone: "UTC",
                 source: .files(paths: ["/etc", "/srv/uploads"])))
         XCTAssertEqual(
             config.jobs[2],

@@ -7,11 +7,11 @@ import XCTest
 final class DaemonPlanTests: XCTestCase {
     let zone = TimeZone(identifier: "America/New_York")!
 
-    func config(_ jobs: [(String, String?)], zone: String = "America/New_York") -> Config {
+    func config(_ jobs: [(String, String?)], zone: String = "America/New_York") throws -> Config {
         Config(
             path: "/etc/respaldo/respaldo.toml", localDir: "/var/backups/respaldo", stateDir: "/var/lib/respaldo",
             timezone: zone, encryption: nil, retention: RetentionPolicy(), remotes: [],
-            jobs: jobs.map { JobConfig(name: $0.0, schedule: $0.1, source: .command(argv: ["true"])) },
+            jobs: try jobs.map { JobConfig(name: $0.0, schedule: try $0.1.map(Schedule.parse), source: .command(argv: ["true"])) },
             notify: nil, metrics: nil)
     }
 
@@ -19,7 +19,7 @@ final class DaemonPlanTests: XCTestCase {
 
     func testFreshStartWaitsForTheFirstScheduledTime() throws {
         let now = try date("2026-11-21T12:00:00-05:00")
-        var plan = DaemonPlan(config: config([("crm", "01:00"), ("manual", nil)]), lastSuccessStart: { _ in nil }, now: now)
+        var plan = DaemonPlan(config: try config([("crm", "01:00"), ("manual", nil)]), lastSuccessStart: { _ in nil }, now: now)
         XCTAssertEqual(plan.tasks, [DaemonTask(job: "crm", kind: .backup)], "a job without schedule is not planned")
         XCTAssertEqual(plan.nextDeadline, try date("2026-11-22T01:00:00-05:00"))
         XCTAssertEqual(plan.takeDue(now: now), [], "no catch-up without a successful run on record")
@@ -28,7 +28,7 @@ final class DaemonPlanTests: XCTestCase {
     func testOneCatchUpForSeveralMissedDays() throws {
         let now = try date("2026-11-21T12:00:00-05:00")
         let lastSuccess = try date("2026-11-18T01:00:02-05:00")
-        var plan = DaemonPlan(config: config([("crm", "01:00")]), lastSuccessStart: { _ in lastSuccess }, now: now)
+        var plan = DaemonPlan(config: try config([("crm", "01:00")]), lastSuccessStart: { _ in lastSuccess }, now: now)
         let due = plan.takeDue(now: now)
         XCTAssertEqual(due.count, 1, "three missed days are one catch-up run")
         XCTAssertEqual(due.first?.catchUpOf, try date("2026-11-21T01:00:00-05:00"), "the most recent missed time")
@@ -39,13 +39,13 @@ final class DaemonPlanTests: XCTestCase {
     func testNoCatchUpWhenTheLastScheduledRunSucceeded() throws {
         let now = try date("2026-11-21T12:00:00-05:00")
         let lastSuccess = try date("2026-11-21T01:00:00-05:00")
-        var plan = DaemonPlan(config: config([("crm", "01:00")]), lastSuccessStart: { _ in lastSuccess }, now: now)
+        var plan = DaemonPlan(config: try config([("crm", "01:00")]), lastSuccessStart: { _ in lastSuccess }, now: now)
         XCTAssertEqual(plan.takeDue(now: now), [])
     }
 
     func testFiresOncePerScheduledTimeAndLateAfterASleep() throws {
         let start = try date("2026-11-21T00:59:00-05:00")
-        var plan = DaemonPlan(config: config([("crm", "01:00")]), lastSuccessStart: { _ in nil }, now: start)
+        var plan = DaemonPlan(config: try config([("crm", "01:00")]), lastSuccessStart: { _ in nil }, now: start)
         XCTAssertEqual(plan.takeDue(now: try date("2026-11-21T00:59:59-05:00")), [])
         let fired = plan.takeDue(now: try date("2026-11-21T01:00:00-05:00"))
         XCTAssertEqual(fired.map(\.scheduledAt), [try date("2026-11-21T01:00:00-05:00")])
@@ -58,7 +58,7 @@ final class DaemonPlanTests: XCTestCase {
 
     func testClockSetBackDoesNotRepeatARun() throws {
         let start = try date("2026-11-21T00:30:00-05:00")
-        var plan = DaemonPlan(config: config([("crm", "01:00")]), lastSuccessStart: { _ in nil }, now: start)
+        var plan = DaemonPlan(config: try config([("crm", "01:00")]), lastSuccessStart: { _ in nil }, now: start)
         XCTAssertEqual(plan.takeDue(now: try date("2026-11-21T01:00:00-05:00")).count, 1)
         // An NTP step back to 00:40: 01:00 today already ran.
         let back = try date("2026-11-21T00:40:00-05:00")
@@ -69,7 +69,7 @@ final class DaemonPlanTests: XCTestCase {
 
     func testClockSetForwardPastAFireRunsItOnce() throws {
         let start = try date("2026-11-21T00:30:00-05:00")
-        var plan = DaemonPlan(config: config([("crm", "01:00")]), lastSuccessStart: { _ in nil }, now: start)
+        var plan = DaemonPlan(config: try config([("crm", "01:00")]), lastSuccessStart: { _ in nil }, now: start)
         let jumped = try date("2026-11-21T03:00:00-05:00")
         plan.clockChanged(now: jumped)
         XCTAssertEqual(plan.takeDue(now: jumped).map(\.scheduledAt), [try date("2026-11-21T01:00:00-05:00")])
@@ -79,7 +79,7 @@ final class DaemonPlanTests: XCTestCase {
     func testDSTFallBackFiresTheRepeatedHourOnce() throws {
         // 2026-11-01 01:30 happens twice in New York.
         let start = try date("2026-11-01T00:00:00-04:00")
-        var plan = DaemonPlan(config: config([("crm", "01:30")]), lastSuccessStart: { _ in nil }, now: start)
+        var plan = DaemonPlan(config: try config([("crm", "01:30")]), lastSuccessStart: { _ in nil }, now: start)
         XCTAssertEqual(plan.takeDue(now: try date("2026-11-01T01:30:00-04:00")).count, 1)
         XCTAssertEqual(plan.takeDue(now: try date("2026-11-01T01:30:00-05:00")), [], "the replayed 01:30 does not fire again")
         XCTAssertEqual(plan.nextDeadline, try date("2026-11-02T01:30:00-05:00"))
@@ -87,17 +87,17 @@ final class DaemonPlanTests: XCTestCase {
 
     func testReloadKeepsUnchangedSchedulesAndPlansNewOnes() throws {
         let now = try date("2026-11-21T12:00:00-05:00")
-        let plan = DaemonPlan(config: config([("crm", "01:00"), ("web", "02:00")]), lastSuccessStart: { _ in nil }, now: now)
+        let plan = DaemonPlan(config: try config([("crm", "01:00"), ("web", "02:00")]), lastSuccessStart: { _ in nil }, now: now)
         let later = try date("2026-11-21T13:00:00-05:00")
-        let reloaded = plan.reloaded(with: config([("crm", "01:00"), ("files", "*/30 * * * *")]), now: later)
+        let reloaded = plan.reloaded(with: try config([("crm", "01:00"), ("files", "*/30 * * * *")]), now: later)
         XCTAssertEqual(reloaded.tasks.map(\.job), ["crm", "files"])
         XCTAssertEqual(reloaded.nextFire(of: DaemonTask(job: "crm", kind: .backup)), try date("2026-11-22T01:00:00-05:00"))
         XCTAssertEqual(reloaded.nextFire(of: DaemonTask(job: "files", kind: .backup)), try date("2026-11-21T13:30:00-05:00"))
     }
 
     func testDrillSchedulesArePlannedBesideBackups() throws {
-        var cfg = config([("crm", "01:00")])
-        cfg.jobs[0].drill = DrillConfig(schedule: "0 3 * * 0")
+        var cfg = try config([("crm", "01:00")])
+        cfg.jobs[0].drill = DrillConfig(schedule: try Schedule.parse("0 3 * * 0"))
         let now = try date("2026-11-21T12:00:00-05:00")  // a Saturday
         let plan = DaemonPlan(config: cfg, lastSuccessStart: { _ in nil }, now: now)
         XCTAssertEqual(plan.tasks, [DaemonTask(job: "crm", kind: .backup), DaemonTask(job: "crm", kind: .drill)])

@@ -19,7 +19,7 @@ final class HealthCheckTests: XCTestCase {
 
     private func facts(schedule: String? = "01:00", remotes: [String] = [], state: RunState, locations: [JobFacts.Location]) throws -> JobFacts {
         var job = JobConfig(name: "crm", source: .command(argv: ["/bin/true"]))
-        job.schedule = schedule
+        job.schedule = try schedule.map(Schedule.parse)
         job.remotes = remotes
         return JobFacts(
             job: job, state: state, stateProblem: nil, locations: locations, pending: [:],

@@ -124,6 +124,7 @@ final class ScheduleCronTests: XCTestCase {
             ("1:00", "\"1:00\": expected \"HH:MM\""),
             ("01:00:00", "expected \"HH:MM\""),
             ("٠١:٠٠", "expected \"HH:MM\""),
+            ("ab:cd", "expected \"HH:MM\""),
         ]
         for (text, message) in cases {
             do {
@@ -142,7 +143,7 @@ final class ScheduleCronTests: XCTestCase {
     }
 
     func testAccepted() throws {
-        for text in ["00:00", "23:59", "0 1 * * *", "*/15 * * * MON-FRI", "0 3 * * 0", "5,35 1-3 1 JAN,jul *",
+        for text in ["00:00", "01:00", "23:59", "0 1 * * *", "*/15 * * * MON-FRI", "0 3 * * 0", "5,35 1-3 1 JAN,jul *",
                      "0 0 29 2 *", "0 0 31 * *", "0-59/59 */23 1-31/30 */11 */6"] {
             XCTAssertNoThrow(try Schedule.parse(text), text)
         }

@@ -158,7 +158,8 @@ public enum SanityMode: String, Sendable, Equatable {
 
 public struct DrillConfig: Sendable, Equatable {
     public var checks: [String]
-    public var schedule: String?
+    /// When the daemon runs the drill (on a DR host); nil: only by hand.
+    public var schedule: Schedule?
     public var host: String?
     public var port: Int?
     public var user: String?
@@ -167,7 +168,7 @@ public struct DrillConfig: Sendable, Equatable {
     /// The scratch server's password (a DR server's own); the job's password_file when absent.
     public var passwordFile: String?
 
-    public init(checks: [String] = [], schedule: String? = nil, host: String? = nil, port: Int? = nil, user: String? = nil, identityFile: String? = nil, restoreCommand: [String]? = nil, passwordFile: String? = nil) {
+    public init(checks: [String] = [], schedule: Schedule? = nil, host: String? = nil, port: Int? = nil, user: String? = nil, identityFile: String? = nil, restoreCommand: [String]? = nil, passwordFile: String? = nil) {
         self.checks = checks
         self.schedule = schedule
         self.host = host
@@ -181,8 +182,9 @@ public struct DrillConfig: Sendable, Equatable {
 
 public struct JobConfig: Sendable, Equatable {
     public var name: String
-    /// `"HH:MM"` or 5-field cron; nil for a job that only runs by hand.
-    public var schedule: String?
+    /// `"HH:MM"` or 5-field cron (its `text` is what the file says, for messages); nil for a
+    /// job that only runs by hand.
+    public var schedule: Schedule?
     /// Per-job IANA zone overriding the global one.
     public var timezone: String?
     public var source: SourceConfig
@@ -200,7 +202,7 @@ public struct JobConfig: Sendable, Equatable {
     /// Seconds a run may take, dump to last upload (`timeout`; JobTimeout.swift has the default).
     public var timeout: TimeInterval = JobConfig.defaultTimeout
 
-    public init(name: String, schedule: String? = nil, timezone: String? = nil, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
+    public init(name: String, schedule: Schedule? = nil, timezone: String? = nil, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
         self.name = name
         self.schedule = schedule
         self.timezone = timezone

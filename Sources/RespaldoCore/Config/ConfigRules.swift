@@ -69,16 +69,6 @@ extension ConfigParser {
         return nil
     }
 
-    /// Why `text` is not a schedule (Schedule.parse's message), or nil.
-    static func scheduleProblem(_ text: String) -> String? {
-        do {
-            _ = try Schedule.parse(text)
-            return nil
-        } catch {
-            return error.description
-        }
-    }
-
     /// ` (did you mean "x"?)` for the closest candidate within edit distance 2, else "".
     static func suggestion(_ word: String, among candidates: [String]) -> String {
         var best: (String, Int)?

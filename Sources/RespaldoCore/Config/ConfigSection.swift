@@ -131,10 +131,10 @@ struct ConfigSection {
         return name
     }
 
-    func schedule(_ key: String) throws -> String? {
+    func schedule(_ key: String) throws -> Schedule? {
         guard let text = try string(key) else { return nil }
         do {
-            return try Schedule.parse(text).text
+            return try Schedule.parse(text)
         } catch let problem {
             throw error(.invalidValue, key, problem.description)
         }

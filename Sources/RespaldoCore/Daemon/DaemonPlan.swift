@@ -120,8 +120,8 @@ public struct DaemonPlan: Sendable {
         config.jobs.flatMap { job -> [(DaemonTask, Schedule, TimeZone)] in
             let zone = config.timeZone(for: job)
             var out: [(DaemonTask, Schedule, TimeZone)] = []
-            if let schedule = job.backupSchedule { out.append((DaemonTask(job: job.name, kind: .backup), schedule, zone)) }
-            if let schedule = job.drillSchedule { out.append((DaemonTask(job: job.name, kind: .drill), schedule, zone)) }
+            if let schedule = job.schedule { out.append((DaemonTask(job: job.name, kind: .backup), schedule, zone)) }
+            if let schedule = job.drill?.schedule { out.append((DaemonTask(job: job.name, kind: .drill), schedule, zone)) }
             return out
         }
     }

@@ -36,7 +36,7 @@ public struct MetricsWriter {
                     staleAfter: facts.staleAfter, drillOverdueAfter: facts.drillOverdueAfter)
             }
             let daemon = try? DaemonRecord.load(stateDir: env.state.root)
-            let expected = config.jobs.contains { $0.backupSchedule != nil || $0.drillSchedule != nil }
+            let expected = config.jobs.contains { $0.schedule != nil || $0.drill?.schedule != nil }
             try RespaldoMetrics.textfile(jobs: inputs, daemon: daemon, daemonExpected: expected).write(to: metrics.textfile)
         } catch {
             logger.error("cannot write the metrics textfile \(metrics.textfile): \(error)")

@@ -8,15 +8,6 @@ extension Config {
     }
 }
 
-extension JobConfig {
-    /// The backup schedule; nil for a job that runs only by hand. Validated at load, so it
-    /// parses.
-    public var backupSchedule: Schedule? { schedule.flatMap { try? Schedule.parse($0) } }
-
-    /// The `[jobs.drill] schedule`, run by the daemon on a DR host; nil when unset.
-    public var drillSchedule: Schedule? { drill?.schedule.flatMap { try? Schedule.parse($0) } }
-}
-
 /// Which `timezone` values the configuration accepts.
 enum ZoneName {
     /// Why `name` is not usable as a time zone, or nil. Foundation also accepts fixed

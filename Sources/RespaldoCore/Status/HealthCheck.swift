@@ -67,7 +67,7 @@ public enum HealthCheck {
         guard let limit = facts.staleAfter else { return [] }
         let age = now.timeIntervalSince(newestAt)
         guard age > limit else { return [] }
-        return ["newest snapshot in \(location.name) is \(Freshness.describe(age)) old (stale after \(Freshness.describe(limit)) for schedule \"\(facts.job.schedule ?? "")\")"]
+        return ["newest snapshot in \(location.name) is \(Freshness.describe(age)) old (stale after \(Freshness.describe(limit)) for schedule \"\(facts.job.schedule?.text ?? "")\")"]
     }
 
     /// Why the daemon is not as it should be, when some job is scheduled; nil otherwise.

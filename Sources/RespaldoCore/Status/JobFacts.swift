@@ -57,10 +57,10 @@ public struct JobFacts: Sendable {
             return JobFacts(
                 job: job, state: state, stateProblem: problem.map { "\($0)" }, locations: locations,
                 pending: Dictionary(job.remotes.map { ($0, pending.ids(remote: $0, job: job.name)) }, uniquingKeysWith: { first, _ in first }),
-                staleAfter: job.backupSchedule.map { Freshness.limit(of: $0, in: zone, now: now) },
-                drillOverdueAfter: job.drillSchedule.map { Freshness.limit(of: $0, in: zone, now: now) },
-                nextRun: job.backupSchedule.map { $0.nextFire(after: now, in: zone) },
-                nextDrill: job.drillSchedule.map { $0.nextFire(after: now, in: zone) })
+                staleAfter: job.schedule.map { Freshness.limit(of: $0, in: zone, now: now) },
+                drillOverdueAfter: job.drill?.schedule.map { Freshness.limit(of: $0, in: zone, now: now) },
+                nextRun: job.schedule.map { $0.nextFire(after: now, in: zone) },
+                nextDrill: job.drill?.schedule.map { $0.nextFire(after: now, in: zone) })
         }
     }
 }

@@ -61,14 +61,14 @@ public struct StatusReport: Encodable, Sendable {
             try c.encode(healthy, forKey: "healthy")
             try c.encode(problems, forKey: "problems")
             try c.encode(facts.stateProblem, forKey: "state_error")
-            try c.encode(facts.job.schedule, forKey: "schedule")
+            try c.encode(facts.job.schedule?.text, forKey: "schedule")
             try c.encode(facts.staleAfter.map { Int($0) }, forKey: "stale_after_seconds")
             try c.encode(facts.nextRun.map(rfc3339), forKey: "next_run")
             try c.encode(running.map { Running(since: rfc3339($0.startedAt), pid: Int($0.pid)) }, forKey: "running")
             try c.encode(state.lastRun.map(Run.init), forKey: "last_run")
             try c.encode(state.lastSuccess.map(Run.init), forKey: "last_success")
             try c.encode(facts.locations.map { Location(location: $0, facts: facts, now: now) }, forKey: "locations")
-            try c.encode(facts.job.drill?.schedule, forKey: "drill_schedule")
+            try c.encode(facts.job.drill?.schedule?.text, forKey: "drill_schedule")
             try c.encode(facts.drillOverdueAfter.map { Int($0) }, forKey: "drill_overdue_after_seconds")
             try c.encode(facts.nextDrill.map(rfc3339), forKey: "next_drill")
             try c.encode(state.lastDrill.map(Run.init), forKey: "last_drill")
@@ -143,7 +143,7 @@ public struct StatusReport: Encodable, Sendable {
         } catch {
             problem = "\(error)"
         }
-        let expected = config.jobs.contains { $0.backupSchedule != nil || $0.drillSchedule != nil }
+        let expected = config.jobs.contains { $0.schedule != nil || $0.drill?.schedule != nil }
         let daemon = Daemon(expected: expected, liveness: DaemonLiveness.of(record, now: now, isDaemon: isDaemon), record: record, recordProblem: problem)
         return StatusReport(generatedAt: now, daemon: daemon, jobs: jobs)
     }

@@ -39,7 +39,7 @@ extension StatusReport {
             line("run state", "unreadable: \(problem); its runs are not shown (the other jobs are)")
         }
         let limit = facts.staleAfter.map { ", stale after \(Freshness.describe($0))" } ?? ""
-        line("schedule", facts.job.schedule.map { "\($0)\(limit)" } ?? "none (runs only when started by hand)")
+        line("schedule", facts.job.schedule.map { "\($0.text)\(limit)" } ?? "none (runs only when started by hand)")
         if let running = job.running {
             line("running", "since \(rfc3339(running.startedAt)) (\(Freshness.describe(now.timeIntervalSince(running.startedAt)))), pid \(running.pid)")
         }
