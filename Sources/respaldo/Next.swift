@@ -47,7 +47,7 @@ struct Next: ParsableCommand {
                 emit("job \(named.name) has no schedule: it runs only when started by hand")
                 return
             }
-            let zone = config.timeZone(for: named)
+            let zone = named.timeZone
             for time in schedule.fireTimes(after: start, in: zone, count: count) {
                 emit(RFC3339.format(time, in: zone))
             }
@@ -60,7 +60,7 @@ struct Next: ParsableCommand {
         }
         let width = scheduled.map(\.0.name.count).max() ?? 0
         for (job, schedule) in scheduled {
-            let zone = config.timeZone(for: job)
+            let zone = job.timeZone
             let prefix = scheduled.count > 1 ? job.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " : ""
             for time in schedule.fireTimes(after: start, in: zone, count: count) {
                 emit(prefix + RFC3339.format(time, in: zone))

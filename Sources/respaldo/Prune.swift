@@ -67,7 +67,7 @@ struct Prune: ParsableCommand {
 
     private func rows(_ report: PruneJob.Report, job: JobConfig, config: Config) -> [[String]] {
         if let skipped = report.skipped { return [[report.location, "skipped", "", "", skipped]] }
-        let zone = TimeZone(identifier: job.timezone ?? config.timezone) ?? .current
+        let zone = job.timeZone
         let times = report.decisions.compactMap { decision in SnapshotID(decision.id).map { (decision.id, $0.time) } }
         let why = Retention.removalReasons(times, policy: config.retention, timeZone: zone)
         let locked = Dictionary(report.locked.map { ($0.id, $0.until) }, uniquingKeysWith: { first, _ in first })

@@ -82,7 +82,8 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertEqual(config.path, "/etc/respaldo/respaldo.toml")
         XCTAssertEqual(config.localDir, "/var/backups/respaldo")
         XCTAssertEqual(config.stateDir, "/var/lib/respaldo")
-        XCTAssertEqual(config.timezone, "America/Mexico_City")
+        let mexico = try XCTUnwrap(TimeZone(identifier: "America/Mexico_City"))
+        XCTAssertEqual(config.timeZone, mexico)
         XCTAssertEqual(config.encryption, .recipients([Self.recipientA, Self.recipientB, Self.recipientC]))
         XCTAssertEqual(
             config.retention, RetentionPolicy(keepLast: 3, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 0))
@@ -97,7 +98,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertEqual(
             config.jobs[0],
             JobConfig(
-                name: "crm", schedule: try Schedule.parse("01:00"), timezone: nil,
+                name: "crm", schedule: try Schedule.parse("01:00"), timeZone: mexico,
                 source: .postgres(
                     DatabaseSource(
                         database: "crm", host: "db.internal", port: 5432, user: "backup",
@@ -109,12 +110,12 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertEqual(
             config.jobs[1],
             JobConfig(
-                name: "uploads", schedule: try Schedule.parse("30 2 * * 1-5"), timezone: "UTC",
+                name: "uploads", schedule: try Schedule.parse("30 2 * * 1-5"), timeZone: try XCTUnwrap(TimeZone(identifier: "UTC")),
                 source: .files(paths: ["/etc", "/srv/uploads"])))
         XCTAssertEqual(
             config.jobs[2],
             JobConfig(
-                name: "ledger", source: .command(argv: ["/usr/local/bin/dump-all", "--plain"]), minBytes: 0,
+                name: "ledger", timeZone: mexico, source: .command(argv: ["/usr/local/bin/dump-all", "--plain"]), minBytes: 0,
                 sanity: .warn))
         XCTAssertEqual(
             config.notify,
@@ -143,7 +144,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
             ping_url = "https://hc.example.com/respaldo"
             """
         let config = try Config.parse(text: text, path: "/etc/respaldo/respaldo.toml")
-        XCTAssertEqual(config.timezone, TimeZone.current.identifier)
+        XCTAssertEqual(config.timeZone.identifier, TimeZone.current.identifier)
         XCTAssertNil(config.encryption)
         XCTAssertEqual(config.retention, RetentionPolicy())
         XCTAssertTrue(config.retention.keepsEverything)
@@ -151,7 +152,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertEqual(config.remotes[0].retryDelay, 5)
         let job = config.jobs[0]
         XCTAssertNil(job.schedule)
-        XCTAssertNil(job.timezone)
+        XCTAssertEqual(job.timeZone.identifier, TimeZone.current.identifier, "no timezone anywhere: the system's")
         XCTAssertEqual(job.compressionLevel, 6)
         XCTAssertEqual(job.remotes, [])
         XCTAssertEqual(job.minBytes, 1)

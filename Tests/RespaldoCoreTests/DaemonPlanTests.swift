@@ -10,8 +10,12 @@ final class DaemonPlanTests: XCTestCase {
     func config(_ jobs: [(String, String?)], zone: String = "America/New_York") throws -> Config {
         Config(
             path: "/etc/respaldo/respaldo.toml", localDir: "/var/backups/respaldo", stateDir: "/var/lib/respaldo",
-            timezone: zone, encryption: nil, retention: RetentionPolicy(), remotes: [],
-            jobs: try jobs.map { JobConfig(name: $0.0, schedule: try $0.1.map(Schedule.parse), source: .command(argv: ["true"])) },
+            timeZone: try XCTUnwrap(TimeZone(identifier: zone)), encryption: nil, retention: RetentionPolicy(), remotes: [],
+            jobs: try jobs.map {
+                JobConfig(
+                    name: $0.0, schedule: try $0.1.map(Schedule.parse), timeZone: try XCTUnwrap(TimeZone(identifier: zone)),
+                    source: .command(argv: ["true"]))
+            },
             notify: nil, metrics: nil)
     }
 

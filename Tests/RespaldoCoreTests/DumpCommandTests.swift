@@ -63,7 +63,7 @@ final class DumpCommandTests: XCTestCase {
 
     func testSanityRules() throws {
         let logger = Logger(label: "test")
-        var job = JobConfig(name: "j", source: .command(argv: ["x"]), minBytes: 100, maxShrink: 0.5)
+        var job = JobConfig(name: "j", timeZone: .gmt, source: .command(argv: ["x"]), minBytes: 100, maxShrink: 0.5)
         XCTAssertThrowsError(try DumpSanity(job: job, previous: nil, acceptShrink: false, logger: logger).check(bytes: 0, tool: "x"))
         XCTAssertThrowsError(try DumpSanity(job: job, previous: nil, acceptShrink: false, logger: logger).check(bytes: 99, tool: "x"))
         XCTAssertNoThrow(try DumpSanity(job: job, previous: nil, acceptShrink: false, logger: logger).check(bytes: 100, tool: "x"))

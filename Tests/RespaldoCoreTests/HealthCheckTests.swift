@@ -18,7 +18,7 @@ final class HealthCheckTests: XCTestCase {
     }
 
     private func facts(schedule: String? = "01:00", remotes: [String] = [], state: RunState, locations: [JobFacts.Location]) throws -> JobFacts {
-        var job = JobConfig(name: "crm", source: .command(argv: ["/bin/true"]))
+        var job = JobConfig(name: "crm", timeZone: utc, source: .command(argv: ["/bin/true"]))
         job.schedule = try schedule.map(Schedule.parse)
         job.remotes = remotes
         return JobFacts(

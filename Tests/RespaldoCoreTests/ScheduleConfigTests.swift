@@ -83,10 +83,10 @@ final class ScheduleConfigTests: XCTestCase {
         XCTAssertEqual(crm.drill?.schedule, try Schedule.parse("0 3 * * SUN"))
         XCTAssertNil(mx.drill?.schedule)
         XCTAssertNil(manual.schedule)
-        XCTAssertEqual(config.timeZone(for: crm).identifier, "America/New_York")
-        XCTAssertEqual(config.timeZone(for: mx).secondsFromGMT(), 3 * 3600)
-        XCTAssertEqual(config.timeZone(for: manual).secondsFromGMT(), 0)
-        let mxZone = config.timeZone(for: mx)
+        XCTAssertEqual(crm.timeZone.identifier, "America/New_York")
+        XCTAssertEqual(mx.timeZone.secondsFromGMT(), 3 * 3600)
+        XCTAssertEqual(manual.timeZone.secondsFromGMT(), 0)
+        let mxZone = mx.timeZone
         let mxSchedule = try XCTUnwrap(mx.schedule)
         XCTAssertEqual(
             RFC3339.format(mxSchedule.nextFire(after: try instant("2026-11-21T00:00:00Z"), in: mxZone), in: mxZone),

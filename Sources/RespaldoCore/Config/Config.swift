@@ -7,8 +7,9 @@ public struct Config: Sendable {
     public var path: String
     public var localDir: String
     public var stateDir: String
-    /// IANA zone name; the system's zone when the key is absent.
-    public var timezone: String
+    /// `timezone`, else the system's zone (when the file was loaded). Each job has its own
+    /// resolved zone (`JobConfig.timeZone`); this one is for what belongs to no job.
+    public var timeZone: TimeZone
     public var encryption: EncryptionConfig?
     public var retention: RetentionPolicy
     public var remotes: [RemoteConfig]
@@ -23,14 +24,14 @@ public struct Config: Sendable {
     public var files: [NamedFile] = []
 
     public init(
-        path: String, localDir: String, stateDir: String, timezone: String,
+        path: String, localDir: String, stateDir: String, timeZone: TimeZone,
         encryption: EncryptionConfig?, retention: RetentionPolicy, remotes: [RemoteConfig],
         jobs: [JobConfig], notify: NotifyConfig?, metrics: MetricsConfig?
     ) {
         self.path = path
         self.localDir = localDir
         self.stateDir = stateDir
-        self.timezone = timezone
+        self.timeZone = timeZone
         self.encryption = encryption
         self.retention = retention
         self.remotes = remotes
@@ -185,8 +186,9 @@ public struct JobConfig: Sendable, Equatable {
     /// `"HH:MM"` or 5-field cron (its `text` is what the file says, for messages); nil for a
     /// job that only runs by hand.
     public var schedule: Schedule?
-    /// Per-job IANA zone overriding the global one.
-    public var timezone: String?
+    /// The zone of its schedules and of retention's calendar: its own `timezone`, else the
+    /// configuration's, else the system's. Decided once, by the loader.
+    public var timeZone: TimeZone
     public var source: SourceConfig
     public var compressionLevel: Int
     /// Compression worker threads; nil: one per core.
@@ -202,10 +204,10 @@ public struct JobConfig: Sendable, Equatable {
     /// Seconds a run may take, dump to last upload (`timeout`; JobTimeout.swift has the default).
     public var timeout: TimeInterval = JobConfig.defaultTimeout
 
-    public init(name: String, schedule: Schedule? = nil, timezone: String? = nil, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
+    public init(name: String, schedule: Schedule? = nil, timeZone: TimeZone, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
         self.name = name
         self.schedule = schedule
-        self.timezone = timezone
+        self.timeZone = timeZone
         self.source = source
         self.compressionLevel = compressionLevel
         self.remotes = remotes

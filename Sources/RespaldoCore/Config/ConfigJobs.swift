@@ -6,8 +6,9 @@ import TOMLKit
 extension ConfigParser {
     static let databaseKeys = ["database", "host", "port", "user", "dump_args", "password_file"]
 
-    /// `remotes`: the names of every `[[remotes]]` entry, the ones jobs may use.
-    func parseJob(_ s: ConfigSection, remotes: [String]) throws -> JobConfig {
+    /// `remotes`: the names of every `[[remotes]]` entry, the ones jobs may use; `timeZone`:
+    /// the configuration's, for a job without its own.
+    func parseJob(_ s: ConfigSection, remotes: [String], timeZone: TimeZone) throws -> JobConfig {
         try s.checkKeys(
             ["name", "schedule", "timezone", "source"] + Self.databaseKeys + [
                 "paths", "command", "compression_level", "compression_threads", "upload", "remotes", "min_bytes", "max_shrink", "sanity", "drill",
@@ -21,7 +22,7 @@ extension ConfigParser {
             }
         }
         let schedule = attempt(nil) { try s.schedule("schedule") }
-        let timezone = attempt(nil) { try s.timeZone("timezone") }
+        let ownZone = attempt(nil) { try s.timeZone("timezone") }
         let source = attempt(SourceConfig.command(argv: ["/bin/false"])) { try parseSource(s) }
         let compressionLevel = attempt(nil) { try s.int("compression_level", min: 0, max: 9) } ?? 6
         let compressionThreads = attempt(nil) { try s.int("compression_threads", min: 1, max: 256) }
@@ -45,7 +46,7 @@ extension ConfigParser {
         }
         let drill = attempt(nil) { try s.subtable("drill").map(parseDrill) }
         var job = JobConfig(
-            name: name, schedule: schedule, timezone: timezone, source: source, compressionLevel: compressionLevel,
+            name: name, schedule: schedule, timeZone: ownZone ?? timeZone, source: source, compressionLevel: compressionLevel,
             remotes: remoteNames, minBytes: Int64(minBytes), maxShrink: maxShrink, sanity: sanity, drill: drill)
         job.compressionThreads = compressionThreads
         job.uploadMode = attempt(UploadMode.after) {

@@ -158,7 +158,7 @@ final class ConfigParser {
         }
         let localDir = attempt("/") { try top.requiredAbsolutePath("local_dir") }
         let stateDir = attempt("/") { try top.requiredAbsolutePath("state_dir") }
-        let timezone = attempt(nil) { try top.timeZone("timezone") } ?? TimeZone.current.identifier
+        let timeZone = attempt(nil) { try top.timeZone("timezone") } ?? TimeZone.current
         let encryption = attempt(nil) { try top.subtable("encryption", context: "encryption").map(parseEncryption) }
         let retention = attempt(nil) { try top.subtable("retention", context: "retention").map(parseRetention) } ?? RetentionPolicy()
 
@@ -185,7 +185,7 @@ final class ConfigParser {
         let jobEntries: [ConfigSection] = attempt([]) { try top.tableArray("jobs") }
         for (index, entry) in jobEntries.enumerated() {
             let section = attempt(entry) { try entry.named(list: "jobs", index: index) }
-            guard let job = attempt(nil, { try parseJob(section, remotes: declaredRemotes) }) else { continue }
+            guard let job = attempt(nil, { try parseJob(section, remotes: declaredRemotes, timeZone: timeZone) }) else { continue }
             if let first = jobNameLines[job.name] {
                 record(section.error(
                     .duplicateName, "name",
@@ -198,7 +198,7 @@ final class ConfigParser {
         let notify = attempt(nil) { try top.subtable("notify", context: "notify").map(parseNotify) }
         let metrics = attempt(nil) { try top.subtable("metrics", context: "metrics").map(parseMetrics) }
         var config = Config(
-            path: file, localDir: localDir, stateDir: stateDir, timezone: timezone, encryption: encryption,
+            path: file, localDir: localDir, stateDir: stateDir, timeZone: timeZone, encryption: encryption,
             retention: retention, remotes: remotes, jobs: jobs, notify: notify, metrics: metrics)
         config.maxParallel = attempt(nil) { try top.int("max_parallel", min: 1, max: 64) } ?? 1
         config.signing = attempt(nil) { try top.subtable("signing", context: "signing").map(parseSigning) }

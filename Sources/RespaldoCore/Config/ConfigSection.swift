@@ -125,10 +125,13 @@ struct ConfigSection {
         return out
     }
 
-    func timeZone(_ key: String) throws -> String? {
+    func timeZone(_ key: String) throws -> TimeZone? {
         guard let name = try string(key) else { return nil }
-        if let problem = ZoneName.problem(name) { throw error(.invalidValue, key, problem) }
-        return name
+        do {
+            return try ZoneName.parse(name)
+        } catch let problem {
+            throw error(.invalidValue, key, problem.description)
+        }
     }
 
     func schedule(_ key: String) throws -> Schedule? {

@@ -118,7 +118,7 @@ public struct DaemonPlan: Sendable {
 
     private static func scheduledTasks(_ config: Config) -> [(DaemonTask, Schedule, TimeZone)] {
         config.jobs.flatMap { job -> [(DaemonTask, Schedule, TimeZone)] in
-            let zone = config.timeZone(for: job)
+            let zone = job.timeZone
             var out: [(DaemonTask, Schedule, TimeZone)] = []
             if let schedule = job.schedule { out.append((DaemonTask(job: job.name, kind: .backup), schedule, zone)) }
             if let schedule = job.drill?.schedule { out.append((DaemonTask(job: job.name, kind: .drill), schedule, zone)) }

@@ -326,8 +326,10 @@ public final class DaemonService: @unchecked Sendable {
 
     // MARK: - Descriptions
 
+    /// A running task whose job a reload removed has no zone of its own any more: the
+    /// configuration's is the one left to write its times in.
     private func zone(_ task: DaemonTask) -> TimeZone {
-        config.job(named: task.job).map { config.timeZone(for: $0) } ?? TimeZone(identifier: config.timezone) ?? .gmt
+        config.job(named: task.job)?.timeZone ?? config.timeZone
     }
 
     private func describePlan() -> String {

@@ -63,7 +63,7 @@ public struct PruneJob {
     /// will resume.
     public func run(job: JobConfig, store: any Store, dryRun: Bool, resumable: Set<String> = []) throws -> Report {
         let snapshots = try countedSnapshots(job: job, in: store)
-        let zone = TimeZone(identifier: job.timezone ?? config.timezone) ?? .current
+        let zone = job.timeZone
         let decisions = Retention.decide(
             snapshots.compactMap { snapshot in SnapshotID(snapshot.id).map { (snapshot.id, $0.time) } },
             policy: config.retention, timeZone: zone)

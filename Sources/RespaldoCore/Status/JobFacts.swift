@@ -41,7 +41,7 @@ public struct JobFacts: Sendable {
         let local = env.local
         let pending = env.state.pending
         return config.jobs.map { job in
-            let zone = config.timeZone(for: job)
+            let zone = job.timeZone
             let (state, problem) = RunState.loadReporting(stateDir: env.state.root, job: job.name)
             let localSnapshots = (try? Catalog.snapshots(in: local, job: job.name)) ?? []
             var locations = [Location(

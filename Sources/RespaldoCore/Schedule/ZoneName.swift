@@ -1,31 +1,23 @@
 import Foundation
 
-extension Config {
-    /// The zone a job's schedules (backup and drill) run in: the job's own `timezone`, else
-    /// the configuration's.
-    public func timeZone(for job: JobConfig) -> TimeZone {
-        TimeZone(identifier: job.timezone ?? timezone) ?? TimeZone(identifier: timezone) ?? .gmt
-    }
-}
-
 /// Which `timezone` values the configuration accepts.
 enum ZoneName {
-    /// Why `name` is not usable as a time zone, or nil. Foundation also accepts fixed
-    /// offsets like `UTC+3`, which are no IANA names and read backwards to anyone used to
-    /// POSIX TZ (where `UTC+3` is three hours behind): they are refused with a pointer to
-    /// the IANA spelling.
-    static func problem(_ name: String) -> String? {
-        if let meant = abbreviationProblem(name) { return meant }
-        guard TimeZone(identifier: name) != nil else {
-            return "\"\(name)\" is not a known IANA time zone (like \"America/Mexico_City\" or \"UTC\")"
+    /// The zone `name` names. Foundation also accepts fixed offsets like `UTC+3`, which are no
+    /// IANA names and read backwards to anyone used to POSIX TZ (where `UTC+3` is three hours
+    /// behind): they are refused with a pointer to the IANA spelling.
+    static func parse(_ name: String) throws(ZoneNameError) -> TimeZone {
+        if let meant = abbreviationProblem(name) { throw ZoneNameError(description: meant) }
+        guard let zone = TimeZone(identifier: name) else {
+            throw ZoneNameError(description: "\"\(name)\" is not a known IANA time zone (like \"America/Mexico_City\" or \"UTC\")")
         }
         let upper = name.uppercased()
         // GMT0 and GMT+0 are IANA links and harmless.
         if upper.hasPrefix("UTC") || upper.hasPrefix("GMT"), upper.dropFirst(3).contains(where: { "123456789".contains($0) }) {
-            return "\"\(name)\" is a fixed offset, not an IANA time zone name: use the zone of a place "
-                + "(like \"Europe/Moscow\"), or for a fixed offset \"Etc/GMT-3\" (POSIX signs: that is UTC+03:00)"
+            throw ZoneNameError(
+                description: "\"\(name)\" is a fixed offset, not an IANA time zone name: use the zone of a place "
+                    + "(like \"Europe/Moscow\"), or for a fixed offset \"Etc/GMT-3\" (POSIX signs: that is UTC+03:00)")
         }
-        return nil
+        return zone
     }
 
     /// What people mean by the abbreviations they write, as IANA names.
@@ -54,4 +46,9 @@ enum ZoneName {
         return "\"\(name)\" is an abbreviation, not a time zone: it names no place, and no DST rules; "
             + "use an IANA name (like \"America/Mexico_City\" or \"UTC\")\(meant)"
     }
+}
+
+/// Why a `timezone` value names no zone a schedule can use.
+struct ZoneNameError: Error, CustomStringConvertible, Equatable {
+    var description: String
 }
