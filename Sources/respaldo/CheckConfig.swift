@@ -41,8 +41,8 @@ struct CheckConfig: ParsableCommand {
                 problems.append(ConfigError(kind: .invalidValue, file: config.path, context: what, message: "\(error)"))
             }
         }
-        // Loading the keys proves the recipients parse and a passphrase file is usable; likewise
-        // the signing key and the allowed signers must load, not only exist.
+        // Recipients were parsed at load; loading the keys proves a passphrase file is usable, and
+        // likewise the signing key and the allowed signers must load, not only exist.
         var encryption = "not encrypted", signing = "not signed", trust = "snapshots not authenticated (no [trust])"
         collect("encryption") {
             _ = try Keys.encryption(config.encryption)

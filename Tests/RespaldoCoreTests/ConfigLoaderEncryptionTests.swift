@@ -1,3 +1,4 @@
+import Age
 import Foundation
 import XCTest
 
@@ -13,7 +14,7 @@ final class ConfigLoaderEncryptionTests: ConfigLoaderTestCase {
         let fileOnly = Self.head + "[encryption]\nrecipients_file = \"\(recipientsFile)\"\n"
         XCTAssertEqual(
             try Config.parse(text: fileOnly, path: "/x.toml").encryption,
-            .recipients([Self.recipientB, Self.recipientC]))
+            .recipients(try [Self.recipientB, Self.recipientC].map(X25519Recipient.init)))
 
         // Duplicates between the list and the file are kept once, in order.
         let both =
@@ -21,7 +22,7 @@ final class ConfigLoaderEncryptionTests: ConfigLoaderTestCase {
             + "[encryption]\nrecipients = [\"\(Self.recipientC)\", \"\(Self.recipientA)\"]\nrecipients_file = \"\(recipientsFile)\"\n"
         XCTAssertEqual(
             try Config.parse(text: both, path: "/x.toml").encryption,
-            .recipients([Self.recipientC, Self.recipientA, Self.recipientB]))
+            .recipients(try [Self.recipientC, Self.recipientA, Self.recipientB].map(X25519Recipient.init)))
     }
 
     func testEncryptionErrors() throws {

@@ -1,3 +1,4 @@
+import Age
 import Foundation
 import XCTest
 
@@ -84,7 +85,8 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertEqual(config.stateDir, "/var/lib/respaldo")
         let mexico = try XCTUnwrap(TimeZone(identifier: "America/Mexico_City"))
         XCTAssertEqual(config.timeZone, mexico)
-        XCTAssertEqual(config.encryption, .recipients([Self.recipientA, Self.recipientB, Self.recipientC]))
+        XCTAssertEqual(
+            config.encryption, .recipients(try [Self.recipientA, Self.recipientB, Self.recipientC].map(X25519Recipient.init)))
         XCTAssertEqual(
             config.retention, RetentionPolicy(keepLast: 3, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 0))
         XCTAssertEqual(
@@ -175,7 +177,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         let config = try Config.parse(text: text, path: url.path, checkFiles: false)
         XCTAssertEqual(config.jobs.map(\.name), ["crm", "uploads", "ledger"])
         XCTAssertEqual(config.remotes.map(\.name), ["geo"])
-        XCTAssertEqual(config.encryption, .recipients([Self.recipientA]))
+        XCTAssertEqual(config.encryption, .recipients([try X25519Recipient(Self.recipientA)]))
         XCTAssertEqual(config.jobs[0].drill?.checks, ["SELECT count(*) > 0 FROM customers"])
         XCTAssertNotNil(config.notify)
         XCTAssertNotNil(config.metrics)

@@ -1,3 +1,4 @@
+import Age
 import Foundation
 
 /// The validated configuration: everything in it has been checked, so the rest of respaldo
@@ -56,9 +57,9 @@ public struct Config: Sendable {
 }
 
 public enum EncryptionConfig: Sendable, Equatable {
-    /// age X25519 recipients (`age1…`), from `recipients` and/or `recipients_file`, already
-    /// checked to parse as age recipients.
-    case recipients([String])
+    /// age X25519 recipients (`age1…`), from `recipients` and/or `recipients_file`, each once,
+    /// in the order of the file.
+    case recipients([X25519Recipient])
     /// age scrypt: the passphrase file's path (read when a backup runs; it must be private).
     case passphraseFile(String)
 }

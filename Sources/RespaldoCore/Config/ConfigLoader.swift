@@ -231,11 +231,11 @@ final class ConfigParser {
                 "needs recipients, recipients_file or passphrase_file (omit [encryption] for unencrypted backups)")
         }
 
-        var recipients: [String] = []
+        var recipients: [X25519Recipient] = []
         for (i, candidate) in (listed ?? []).enumerated() {
-            let recipient: String
+            let recipient: X25519Recipient
             do {
-                recipient = try X25519Recipient(candidate.trimmingCharacters(in: .whitespaces)).description
+                recipient = try X25519Recipient(candidate.trimmingCharacters(in: .whitespaces))
             } catch {
                 throw s.error(
                     .invalidValue, at: TOMLPath([.key("recipients"), .index(i)]),
@@ -257,7 +257,7 @@ final class ConfigParser {
     }
 
     /// Checks, reads and parses a recipients file (age's format: one `age1…` per line, `#` comments).
-    private func readRecipientsFile(_ s: ConfigSection, _ path: String) throws -> [String] {
+    private func readRecipientsFile(_ s: ConfigSection, _ path: String) throws -> [X25519Recipient] {
         guard checkFiles else { return [] }
         try s.checkFile("recipients_file", path, what: "recipients file", private: false)
         let contents: String
@@ -268,7 +268,7 @@ final class ConfigParser {
                 .fileProblem, "recipients_file", "\(path): cannot be read as UTF-8 text: \(error.localizedDescription)")
         }
         do {
-            return try RecipientsFile.parse(contents).map(\.description)
+            return try RecipientsFile.parse(contents)
         } catch {
             throw s.error(.invalidValue, "recipients_file", "\(path): \(error)")
         }

@@ -15,13 +15,8 @@ public enum Keys {
         switch config {
         case nil:
             return nil
-        case let .recipients(strings):
-            let recipients = try strings.map { string -> any Recipient in
-                do { return try X25519Recipient(string) } catch {
-                    throw RespaldoError.usage("encryption recipient \(string): \(error)")
-                }
-            }
-            return Encryption(recipients: recipients, scheme: "age", recipientNames: strings)
+        case let .recipients(recipients):
+            return Encryption(recipients: recipients, scheme: "age", recipientNames: recipients.map(\.description))
         case let .passphraseFile(path):
             let passphrase = try readPassphrase(path)
             return Encryption(recipients: [ScryptRecipient(passphrase: passphrase)], scheme: "age-scrypt", recipientNames: [])

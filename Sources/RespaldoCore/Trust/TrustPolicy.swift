@@ -25,7 +25,7 @@ public struct TrustPolicy: Sendable {
             recipientFingerprints = []
         case let .recipients(list):
             encryptionRequired = true
-            recipientFingerprints = Set(list.map(RecipientFingerprint.of))
+            recipientFingerprints = Set(list.map { RecipientFingerprint.of($0.description) })
         case .passphraseFile:
             encryptionRequired = true
             recipientFingerprints = []
