@@ -64,16 +64,16 @@ final class AlertHistoryTests: XCTestCase {
 
     func testRecoveriesReachWhoeverHeardOfTheFailure() {
         let logger = LogCapture().logger()
-        func alerter(_ on: [String]) -> Alerter { Alerter(config: NotifyConfig(webhookURL: "http://127.0.0.1:9/x", on: on), logger: logger) }
+        func alerter(_ on: Set<AlertStatus>) -> Alerter { Alerter(config: NotifyConfig(webhookURL: "http://127.0.0.1:9/x", on: on), logger: logger) }
         var event = success(at: Self.t0)
         event.event = .recovered
         let fromFailure = AlertHistory.Admitted(event: event, recovers: .failure)
         let fromUpload = AlertHistory.Admitted(event: event, recovers: .uploadFailure)
-        XCTAssertTrue(alerter(["failure"]).notifies(fromFailure))
-        XCTAssertFalse(alerter(["failure"]).notifies(fromUpload), "upload failures were not notified, so neither is their end")
-        XCTAssertTrue(alerter(["upload_failure"]).notifies(fromUpload))
-        XCTAssertTrue(alerter(["success"]).notifies(fromUpload))
-        XCTAssertFalse(alerter(["failure"]).notifies(AlertHistory.Admitted(event: success(at: Self.t0))))
+        XCTAssertTrue(alerter([.failure]).notifies(fromFailure))
+        XCTAssertFalse(alerter([.failure]).notifies(fromUpload), "upload failures were not notified, so neither is their end")
+        XCTAssertTrue(alerter([.uploadFailure]).notifies(fromUpload))
+        XCTAssertTrue(alerter([.success]).notifies(fromUpload))
+        XCTAssertFalse(alerter([.failure]).notifies(AlertHistory.Admitted(event: success(at: Self.t0))))
     }
 
     func testEachKindSaysWhatHappened() {

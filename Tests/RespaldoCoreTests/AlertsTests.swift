@@ -95,7 +95,7 @@ final class AlertsTests: XCTestCase {
     func testSendFiltersByOnAndReturnsAtOnce() throws {
         let server = try httpServer()
         let alerter = Alerter(
-            config: NotifyConfig(webhookURL: "http://127.0.0.1:\(server.port)/stall/\(Self.token)", on: ["failure"]),
+            config: NotifyConfig(webhookURL: "http://127.0.0.1:\(server.port)/stall/\(Self.token)", on: [.failure]),
             logger: logs.logger(), limits: AlertLimits(connectTimeout: 2, totalTimeout: 1, retries: 1, retryDelay: 0.1))
 
         alerter.send(AlertEvent(job: "crm", status: .success, snapshot: "crm-20261127T070000Z", startedAt: Self.started))

@@ -123,7 +123,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
             config.notify,
             NotifyConfig(
                 webhookURL: "https://hooks.example.com/respaldo", smtpURL: "smtps://mail.example.com:465",
-                mailFrom: "respaldo@example.com", mailTo: ["ops@example.com"], on: ["failure"]))
+                mailFrom: "respaldo@example.com", mailTo: ["ops@example.com"], on: [.failure]))
         XCTAssertEqual(config.metrics, MetricsConfig(textfile: "/var/lib/prometheus/node-exporter/respaldo.prom"))
         XCTAssertEqual(config.job(named: "uploads")?.source.kind, "files")
         XCTAssertEqual(config.remote(named: "geo")?.identityFile, key)
@@ -163,7 +163,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         XCTAssertNil(job.drill)
         XCTAssertEqual(config.jobs[1].source, .mysql(DatabaseSource(database: "shop")))
         XCTAssertEqual(config.jobs[1].drill, DrillConfig())
-        XCTAssertEqual(config.notify, NotifyConfig(pingURL: "https://hc.example.com/respaldo", on: ["failure"]))
+        XCTAssertEqual(config.notify, NotifyConfig(pingURL: "https://hc.example.com/respaldo", on: [.failure]))
         XCTAssertNil(config.metrics)
     }
 

@@ -5,6 +5,16 @@ import XCTest
 
 /// `[notify]`: its values, and the URLs that make the configuration a secret.
 final class ConfigLoaderNotifyTests: ConfigLoaderTestCase {
+    func testEventsAreParsedOnce() throws {
+        func events(_ list: String) throws -> Set<AlertStatus>? {
+            try Config.parse(text: Self.head + "[notify]\nwebhook_url = \"https://h.example/x\"\n" + list, path: "/x.toml").notify?.on
+        }
+        XCTAssertEqual(try events(""), [.failure], "the default")
+        XCTAssertEqual(try events("on = [\"success\", \"verify_failure\", \"success\"]\n"), [.success, .verifyFailure])
+        XCTAssertEqual(try events("on = [\"upload_failure\"]\n"), [.uploadFailure])
+        XCTAssertEqual(try events("on = []\n"), [], "pings only")
+    }
+
     func testNotifyValues() {
         assertError(
             Self.head + "[notify]\nwebhook_url = \"https://h.example/x\"\non = [\"failure\", \"sucess\"]\n", .invalidValue,

@@ -226,13 +226,13 @@ public struct NotifyConfig: Sendable, Equatable {
     public var mailTo: [String]
     public var smtpCredentialsFile: String?
     public var pingURL: String?
-    /// Among "failure", "success", "upload_failure", "verify_failure".
-    public var on: [String]
+    /// The statuses alerts are sent for (`on`, by their raw values).
+    public var on: Set<AlertStatus>
     /// PEM CA certificates trusted instead of the system's for the TLS of all three targets
     /// (a private CA). There is no way to turn the certificate check off.
     public var caFile: String?
 
-    public init(webhookURL: String? = nil, smtpURL: String? = nil, mailFrom: String? = nil, mailTo: [String] = [], smtpCredentialsFile: String? = nil, pingURL: String? = nil, on: [String] = ["failure"], caFile: String? = nil) {
+    public init(webhookURL: String? = nil, smtpURL: String? = nil, mailFrom: String? = nil, mailTo: [String] = [], smtpCredentialsFile: String? = nil, pingURL: String? = nil, on: Set<AlertStatus> = [.failure], caFile: String? = nil) {
         self.webhookURL = webhookURL
         self.smtpURL = smtpURL
         self.mailFrom = mailFrom

@@ -103,8 +103,6 @@ final class ConfigParser {
     /// Every file the configuration names (keys, passwords, known_hosts, …), as checked.
     var namedFiles: [NamedFile] = []
 
-    static let notifyEvents = ["failure", "success", "upload_failure", "verify_failure"]
-
     init(file: String, text: String, checkFiles: Bool) {
         self.file = file
         self.text = text

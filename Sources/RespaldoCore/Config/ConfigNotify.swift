@@ -50,12 +50,18 @@ extension ConfigParser {
             record(s.error(
                 .missingKey, nil, "sets none of webhook_url, smtp_url, ping_url: nobody would be notified (omit [notify] instead)"))
         }
-        let on = attempt(nil) { try s.stringArray("on") } ?? ["failure"]
-        for (i, event) in on.enumerated() where !ConfigParser.notifyEvents.contains(event) {
-            record(s.error(
-                .invalidValue, at: TOMLPath([.key("on"), .index(i)]),
-                "\"\(event)\" is not an event; expected one of \(ConfigParser.notifyEvents.joined(separator: ", "))"
-                    + ConfigParser.suggestion(event, among: ConfigParser.notifyEvents)))
+        var on: Set<AlertStatus> = [.failure]
+        if let names = attempt(nil, { try s.stringArray("on") }) {
+            on = []
+            for (i, name) in names.enumerated() {
+                do {
+                    on.insert(try AlertStatus(named: name))
+                } catch {
+                    record(s.error(
+                        .invalidValue, at: TOMLPath([.key("on"), .index(i)]),
+                        error.description + ConfigParser.suggestion(name, among: AlertStatus.names)))
+                }
+            }
         }
         return NotifyConfig(
             webhookURL: webhook, smtpURL: smtp, mailFrom: mailFrom, mailTo: mailTo ?? [],

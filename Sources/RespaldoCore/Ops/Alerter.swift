@@ -27,7 +27,7 @@ public final class Alerter: Sendable {
 
     /// Whether `on` names this status.
     public func notifies(_ status: AlertStatus) -> Bool {
-        config.on.contains(status.rawValue)
+        config.on.contains(status)
     }
 
     /// Whether `on` wants this event: its status, or for a recovery the status its failures
