@@ -25,15 +25,14 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// The remote's name, used in messages.
         public var name: String
-        /// `sftp://user@host:port/path`; a path starting with `/~/` is relative to the home.
-        public var url: String
+        /// The remote folder's `sftp://user@host:port/path`, parsed.
+        public var endpoint: SFTPEndpoint
         /// The private key (ed25519); its public half is derived from it.
         public var identityFile: String
         /// An OpenSSH known_hosts file listing the server (`[host]:port` when port is not 22).
         public var knownHosts: String?
-        /// The server key's SHA-256 fingerprint, base64 as `ssh-keygen -lf` prints it (with or
-        /// without the `SHA256:` prefix).
-        public var hostKeySHA256: String?
+        /// The server key's pinned SHA-256 fingerprint.
+        public var hostKey: HostKeyFingerprint?
         /// Seconds allowed for the TCP connect and the SSH handshake.
         public var connectTimeout: Int
         /// A transfer slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds fails.
@@ -53,15 +52,15 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
         public var appendOnly = false
 
         public init(
-            name: String, url: String, identityFile: String, knownHosts: String? = nil,
-            hostKeySHA256: String? = nil, connectTimeout: Int = 30, lowSpeedLimit: Int = 1024,
+            name: String, endpoint: SFTPEndpoint, identityFile: String, knownHosts: String? = nil,
+            hostKey: HostKeyFingerprint? = nil, connectTimeout: Int = 30, lowSpeedLimit: Int = 1024,
             lowSpeedTime: Int = 60, uploadBufferSize: Int = 2 << 20, bandwidthLimit: Int64? = nil
         ) {
             self.name = name
-            self.url = url
+            self.endpoint = endpoint
             self.identityFile = identityFile
             self.knownHosts = knownHosts
-            self.hostKeySHA256 = hostKeySHA256
+            self.hostKey = hostKey
             self.connectTimeout = connectTimeout
             self.lowSpeedLimit = lowSpeedLimit
             self.lowSpeedTime = lowSpeedTime
@@ -110,28 +109,14 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
     public init(options: Options) throws {
         location = options.name
         self.options = options
-        do {
-            endpoint = try SFTPEndpoint(options.url)
-        } catch {
-            throw StorageError.configuration(location: options.name, detail: "url \"\(options.url)\": \(error.message)")
-        }
+        endpoint = options.endpoint
         let knownHosts = options.knownHosts.flatMap { $0.isEmpty ? nil : $0 }
-        let pinned = options.hostKeySHA256.flatMap { $0.isEmpty ? nil : $0 }
-        switch (knownHosts, pinned) {
+        switch (knownHosts, options.hostKey) {
         case (nil, nil), (.some, .some):
             throw StorageError.configuration(
                 location: options.name,
                 detail: "set exactly one of known_hosts and host_key_sha256: the host key is always checked")
         case (_, let pinned?):
-            var value = Substring(pinned)
-            if value.hasPrefix("SHA256:") { value = value.dropFirst(7) }
-            while value.hasSuffix("=") { value = value.dropLast() }
-            let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-            guard value.count == 43, value.allSatisfy(alphabet.contains) else {
-                throw StorageError.configuration(
-                    location: options.name,
-                    detail: "host_key_sha256 \"\(pinned)\" is not a SHA-256 fingerprint (43 base64 characters, as ssh-keygen -lf prints)")
-            }
             // libcurl checks CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256 only with libssh2: builds on
             // libssh before 7.88 accepted the option and ignored it, which would check nothing.
             guard let backend = CurlBuild.sshBackend, backend.hasPrefix("libssh2/") else {
@@ -139,7 +124,7 @@ public final class SFTPStore: CancellableStore, @unchecked Sendable {
                     location: options.name,
                     detail: "host_key_sha256 needs libcurl built with libssh2 (this one has \(CurlBuild.sshBackend ?? "no SSH")); use known_hosts instead")
             }
-            pinnedSHA256 = String(value)
+            pinnedSHA256 = pinned.base64
         case (_?, nil):
             pinnedSHA256 = nil
         }

@@ -1,5 +1,6 @@
 import Age
 import Foundation
+import Storage
 import XCTest
 
 @testable import RespaldoCore
@@ -93,8 +94,8 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
             config.remotes,
             [
                 RemoteConfig(
-                    name: "geo", url: "sftp://backup@server.example.com:22/srv/respaldo", identityFile: key,
-                    knownHosts: knownHosts, hostKeySHA256: nil, retries: 4, retryDelay: 5)
+                    name: "geo", endpoint: try SFTPEndpoint("sftp://backup@server.example.com:22/srv/respaldo"), identityFile: key,
+                    knownHosts: knownHosts, hostKey: nil, retries: 4, retryDelay: 5)
             ])
         XCTAssertEqual(config.jobs.count, 3)
         XCTAssertEqual(

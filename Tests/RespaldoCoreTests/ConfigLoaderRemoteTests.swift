@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import XCTest
 
 @testable import RespaldoCore
@@ -25,9 +26,30 @@ final class ConfigLoaderRemoteTests: ConfigLoaderTestCase {
         XCTAssertEqual(
             config.remotes[0],
             RemoteConfig(
-                name: "geo.mx-1", url: "sftp://backup@[2001:db8::1]/srv/respaldo", identityFile: key, knownHosts: nil,
-                hostKeySHA256: Self.fingerprint, retries: 0, retryDelay: 2.5))
-        XCTAssertEqual(config.remotes[1].hostKeySHA256, Self.fingerprint)
+                name: "geo.mx-1", endpoint: try SFTPEndpoint("sftp://backup@[2001:db8::1]/srv/respaldo"), identityFile: key,
+                knownHosts: nil, hostKey: try HostKeyFingerprint(Self.fingerprint), retries: 0, retryDelay: 2.5))
+        XCTAssertEqual(config.remotes[0].url, "sftp://backup@[2001:db8::1]/srv/respaldo")
+        XCTAssertEqual(config.remotes[0].endpoint?.host, "2001:db8::1")
+        XCTAssertEqual(config.remotes[1].hostKey?.base64, Self.fingerprint)
+    }
+
+    /// URLs the loader let through and the store then refused (an empty port, a bad or
+    /// control-character escape, a password hidden in an escaped colon) or took for the
+    /// server's root: one rule now, so they are refused at load, with the line.
+    func testURLsTheStoreCouldNotUseAreRefusedAtLoad() {
+        let cases: [(url: String, problem: String)] = [
+            ("sftp://u@h:/p", "has port \"\", not a number"),
+            ("sftp://u@h/%zz", "has a bad percent-encoding in its path"),
+            ("sftp://u@h/%00x", "has control characters in its path"),
+            ("sftp://u%3Ax@h/p", "carries a password"),
+            ("sftp://u@h//", "has no path"),
+            ("sftp://u@h/%2F", "has no path"),
+        ]
+        for (url, problem) in cases {
+            assertError(
+                Self.head + remote.replacingOccurrences(of: "sftp://backup@server.example.com:22/srv/respaldo", with: url),
+                .invalidValue, "respaldo.toml:5: remotes[0] \"geo\": key \"url\": \"\(url)\" \(problem)")
+        }
     }
 
     func testRemoteValues() {
@@ -85,13 +107,5 @@ final class ConfigLoaderRemoteTests: ConfigLoaderTestCase {
         assertError(
             Self.head + remote + "[[jobs]]\nname = \"a\"\nsource = \"command\"\ncommand = [\"/bin/a\"]\nremotes = [\"geo\", \"geo\"]\n",
             .invalidValue, "respaldo.toml:12:", "key \"remotes[1]\": remote \"geo\" is listed twice")
-    }
-
-    func testHostKeyFingerprints() {
-        XCTAssertEqual(ConfigParser.normalizedHostKeyFingerprint("SHA256:\(Self.fingerprint)"), Self.fingerprint)
-        XCTAssertEqual(ConfigParser.normalizedHostKeyFingerprint(Self.fingerprint + "="), Self.fingerprint)
-        XCTAssertNil(ConfigParser.normalizedHostKeyFingerprint("SHA256:" + String(Self.fingerprint.dropLast())))
-        XCTAssertNil(ConfigParser.normalizedHostKeyFingerprint(String(repeating: "-", count: 43)))
-        XCTAssertNil(ConfigParser.normalizedHostKeyFingerprint("MD5:" + Self.fingerprint))
     }
 }

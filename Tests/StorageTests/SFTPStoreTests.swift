@@ -29,7 +29,7 @@ final class SFTPStoreTests: XCTestCase {
         StoreContract.run {
             let folder = "case-\(UUID().uuidString)"
             let store = try SFTPStore(options: SFTPStore.Options(
-                name: "geo", url: server.url + "/" + folder, identityFile: server.clientKey, knownHosts: server.knownHosts,
+                name: "geo", endpoint: try SFTPEndpoint(server.url + "/" + folder), identityFile: server.clientKey, knownHosts: server.knownHosts,
                 connectTimeout: 5, lowSpeedLimit: 1024, lowSpeedTime: 5))
             return StoreSubject(
                 store: store,
@@ -76,7 +76,7 @@ final class SFTPStoreTests: XCTestCase {
 
     func testBandwidthLimitSlowsUploads() throws {
         var options = SFTPStore.Options(
-            name: "geo", url: server.url, identityFile: server.clientKey, knownHosts: server.knownHosts,
+            name: "geo", endpoint: try SFTPEndpoint(server.url), identityFile: server.clientKey, knownHosts: server.knownHosts,
             connectTimeout: 5, lowSpeedLimit: 1024, lowSpeedTime: 5, bandwidthLimit: 1 << 20)
         options.uploadBufferSize = 64 << 10
         let store = try SFTPStore(options: options)
@@ -114,22 +114,19 @@ final class SFTPStoreTests: XCTestCase {
         XCTAssertEqual(try remoteFiles(), [], "nothing uploaded")
     }
 
-    func testHostKeyCheckCannotBeSkipped() {
-        let base = SFTPStore.Options(name: "geo", url: server.url, identityFile: server.clientKey)
+    func testHostKeyCheckCannotBeSkipped() throws {
+        let base = SFTPStore.Options(name: "geo", endpoint: try SFTPEndpoint(server.url), identityFile: server.clientKey)
         XCTAssertThrowsError(try SFTPStore(options: base)) { error in
             XCTAssertTrue("\(error)".contains("known_hosts"), "\(error)")
         }
         var both = base
         both.knownHosts = server.knownHosts
-        both.hostKeySHA256 = server.hostKeySHA256
+        both.hostKey = try HostKeyFingerprint(server.hostKeySHA256)
         XCTAssertThrowsError(try SFTPStore(options: both))
-        var badPin = base
-        badPin.hostKeySHA256 = "not-a-fingerprint"
-        XCTAssertThrowsError(try SFTPStore(options: badPin))
-        var badURL = base
-        badURL.knownHosts = server.knownHosts
-        badURL.url = "sftp://127.0.0.1/x"
-        XCTAssertThrowsError(try SFTPStore(options: badURL), "no user")
+        // A pin or a URL the store could not use is no Options value at all: refused where it
+        // is parsed (SFTPEndpointTests has the rules).
+        XCTAssertThrowsError(try HostKeyFingerprint("not-a-fingerprint"))
+        XCTAssertThrowsError(try SFTPEndpoint("sftp://127.0.0.1/x"), "no user")
     }
 
     func testUnauthorizedKeyIsAPermanentAuthenticationError() throws {
@@ -321,9 +318,9 @@ final class SFTPStoreTests: XCTestCase {
         knownHosts: String? = nil, hostKeySHA256: String? = nil, identity: String? = nil
     ) throws -> SFTPStore {
         try SFTPStore(options: SFTPStore.Options(
-            name: "geo", url: server.url, identityFile: identity ?? server.clientKey,
+            name: "geo", endpoint: try SFTPEndpoint(server.url), identityFile: identity ?? server.clientKey,
             knownHosts: hostKeySHA256 == nil ? knownHosts ?? server.knownHosts : nil,
-            hostKeySHA256: hostKeySHA256, connectTimeout: 5, lowSpeedLimit: 1024, lowSpeedTime: 5))
+            hostKey: try hostKeySHA256.map { try HostKeyFingerprint($0) }, connectTimeout: 5, lowSpeedLimit: 1024, lowSpeedTime: 5))
     }
 
     private func assertHostKeyError(

@@ -34,13 +34,15 @@ final class SFTPThroughputTests: XCTestCase {
         for round in 0..<rounds {
             // A new store each time: its time includes the SSH handshake, as curl's does.
             let store = try SFTPStore(options: .init(
-                name: "bench", url: server.url, identityFile: server.clientKey, hostKeySHA256: server.hostKeySHA256))
+                name: "bench", endpoint: try SFTPEndpoint(server.url), identityFile: server.clientKey,
+                hostKey: try HostKeyFingerprint(server.hostKeySHA256)))
             try measure("respaldo putFile") { _ = try store.putFile("bench/r\(round).bin", localPath: local) }
             try measure("curl -T") {
                 try SSHServer.run("/usr/bin/curl", curlBase + ["-T", local, remote + "/bench/c\(round).bin"])
             }
             let download = try SFTPStore(options: .init(
-                name: "bench", url: server.url, identityFile: server.clientKey, hostKeySHA256: server.hostKeySHA256))
+                name: "bench", endpoint: try SFTPEndpoint(server.url), identityFile: server.clientKey,
+                hostKey: try HostKeyFingerprint(server.hostKeySHA256)))
             let output = server.directory + "/down.bin"
             try measure("respaldo get") {
                 let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

@@ -1,5 +1,6 @@
 import Age
 import Foundation
+import Storage
 
 /// The validated configuration: everything in it has been checked, so the rest of respaldo
 /// never re-validates a key. Built by `Config.load(path:)` (ConfigLoader.swift).
@@ -85,12 +86,14 @@ public struct RetentionPolicy: Sendable, Equatable {
 
 public struct RemoteConfig: Sendable, Equatable {
     public var name: String
-    /// `sftp://user@host:port/path`
+    /// `url` as written (`sftp://…` or `s3://…`), for messages.
     public var url: String
+    /// An SFTP remote's `url`, parsed; nil for S3.
+    public var endpoint: SFTPEndpoint?
     public var identityFile: String
     public var knownHosts: String?
-    /// base64 SHA-256 of the host key, without the `SHA256:` prefix.
-    public var hostKeySHA256: String?
+    /// The pinned `host_key_sha256`.
+    public var hostKey: HostKeyFingerprint?
     public var retries: Int
     public var retryDelay: Double
     /// This host never deletes, replaces or rewrites anything there; another host prunes.
@@ -101,12 +104,24 @@ public struct RemoteConfig: Sendable, Equatable {
     /// settings are the fields above.
     public var s3: S3RemoteConfig?
 
-    public init(name: String, url: String, identityFile: String, knownHosts: String?, hostKeySHA256: String?, retries: Int = 4, retryDelay: Double = 5) {
-        self.name = name
-        self.url = url
+    /// An SFTP remote.
+    public init(
+        name: String, endpoint: SFTPEndpoint, identityFile: String, knownHosts: String?, hostKey: HostKeyFingerprint?,
+        retries: Int = 4, retryDelay: Double = 5
+    ) {
+        self.init(name: name, url: endpoint.text, retries: retries, retryDelay: retryDelay)
+        self.endpoint = endpoint
         self.identityFile = identityFile
         self.knownHosts = knownHosts
-        self.hostKeySHA256 = hostKeySHA256
+        self.hostKey = hostKey
+    }
+
+    /// A remote with neither endpoint nor keys yet: an S3 remote sets `s3`, and the loader
+    /// builds the remote whose URL it refused from it (for the checks that follow).
+    init(name: String, url: String, retries: Int, retryDelay: Double) {
+        self.name = name
+        self.url = url
+        self.identityFile = ""
         self.retries = retries
         self.retryDelay = retryDelay
     }

@@ -1,5 +1,6 @@
 import Age
 import Foundation
+import Storage
 import TOMLKit
 
 extension Config {
@@ -292,12 +293,14 @@ final class ConfigParser {
                     .invalidValue, "name", "\"\(name)\" is not a valid remote name: use letters, digits, '.', '_' and '-'")
             }
         }
-        let url = attempt("") { () -> String in
-            let url = try s.requiredString("url")
-            if let problem = ConfigParser.sftpURLProblem(url) {
-                throw s.error(.invalidValue, "url", "\"\(url)\" \(problem)")
+        var url = ""
+        let endpoint = attempt(nil) { () -> SFTPEndpoint? in
+            url = try s.requiredString("url")
+            do throws(SFTPEndpointError) {
+                return try SFTPEndpoint(url)
+            } catch {
+                throw s.error(.invalidValue, "url", error.description)
             }
-            return url
         }
         let identityFile = attempt("") { () -> String in
             let identityFile = try s.requiredAbsolutePath("identity_file")
@@ -305,7 +308,7 @@ final class ConfigParser {
             return identityFile
         }
         let knownHosts = attempt(nil) { try s.absolutePath("known_hosts") }
-        let hostKey = attempt(nil) { () -> String? in
+        let hostKey = attempt(nil) { () -> HostKeyFingerprint? in
             let hostKey = try s.string("host_key_sha256")
             switch (knownHosts, hostKey) {
             case (nil, nil):
@@ -321,20 +324,20 @@ final class ConfigParser {
                 try s.checkFile("known_hosts", knownHosts, what: "known_hosts file", private: false)
                 return nil
             case (nil, .some(let pinned)):
-                guard let fingerprint = ConfigParser.normalizedHostKeyFingerprint(pinned) else {
-                    throw s.error(
-                        .invalidValue, "host_key_sha256",
-                        "\"\(pinned)\" is not a SHA-256 host key fingerprint: expected 43 base64 characters, "
-                            + "optionally after \"SHA256:\", as printed by ssh-keygen -lf KEY.pub")
+                do throws(HostKeyFingerprintError) {
+                    return try HostKeyFingerprint(pinned)
+                } catch {
+                    throw s.error(.invalidValue, "host_key_sha256", error.description)
                 }
-                return fingerprint
             }
         }
         let retries = attempt(nil) { try s.int("retries", min: 0) } ?? 4
         let retryDelay = attempt(nil) { try s.number("retry_delay", min: 0) } ?? 5
-        var remote = RemoteConfig(
-            name: name, url: url, identityFile: identityFile, knownHosts: knownHosts, hostKeySHA256: hostKey,
-            retries: retries, retryDelay: retryDelay)
+        var remote = RemoteConfig(name: name, url: url, retries: retries, retryDelay: retryDelay)
+        remote.endpoint = endpoint
+        remote.identityFile = identityFile
+        remote.knownHosts = knownHosts
+        remote.hostKey = hostKey
         remote.appendOnly = attempt(nil) { try s.bool("append_only") } ?? false
         remote.bandwidthLimit = attempt(nil) { try bandwidthLimit(s) }
         return remote

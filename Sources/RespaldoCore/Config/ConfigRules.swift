@@ -10,45 +10,6 @@ extension ConfigParser {
             && name.unicodeScalars.allSatisfy { TOMLPath.isBareKeyByte($0.value) || (allowDots && $0 == ".") }
     }
 
-    /// Why `url` is not `sftp://user@host[:port]/path`, or nil when it is.
-    static func sftpURLProblem(_ url: String) -> String? {
-        guard let c = URLComponents(string: url), c.scheme?.lowercased() == "sftp" else {
-            return "is not an sftp:// URL; expected sftp://user@host[:port]/path"
-        }
-        guard let user = c.user, !user.isEmpty else {
-            return "has no user; expected sftp://user@host[:port]/path"
-        }
-        if c.password != nil {
-            return "carries a password: authentication is by identity_file only"
-        }
-        guard let host = c.host, !host.isEmpty else {
-            return "has no host; expected sftp://user@host[:port]/path"
-        }
-        if let port = c.port, !(1...65535).contains(port) {
-            return "has port \(port), out of 1-65535"
-        }
-        if c.path.isEmpty || c.path == "/" {
-            return "has no path; expected sftp://user@host[:port]/path (the remote directory)"
-        }
-        if c.query != nil || c.fragment != nil {
-            return "has a query or fragment; expected sftp://user@host[:port]/path"
-        }
-        return nil
-    }
-
-    /// The base64 SHA-256 fingerprint without `SHA256:` and padding, or nil when `text` is
-    /// not one (43 base64 characters encoding 32 bytes).
-    static func normalizedHostKeyFingerprint(_ text: String) -> String? {
-        var s = text.trimmingCharacters(in: .whitespaces)
-        if s.hasPrefix("SHA256:") { s.removeFirst("SHA256:".count) }
-        if s.count == 44 && s.hasSuffix("=") { s.removeLast() }
-        guard s.count == 43,
-              s.unicodeScalars.allSatisfy({ TOMLPath.isBareKeyByte($0.value) && $0 != "_" && $0 != "-" || $0 == "+" || $0 == "/" }),
-              let data = Data(base64Encoded: s + "="), data.count == 32
-        else { return nil }
-        return s
-    }
-
     /// Why a notification URL is a secret, or nil. The rule, kept simple on purpose: a URL
     /// is a secret when it has userinfo (`user[:password]@`), a query string, or a path
     /// segment longer than 20 characters made only of letters, digits, `-`, `_`, `.`, `~`,

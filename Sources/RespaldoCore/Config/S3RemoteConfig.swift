@@ -85,8 +85,7 @@ extension ConfigParser {
         let lockDays = try s.int("lock_days", min: 1, max: 36500)
         if lock != .off && lockDays == nil { throw s.error(.missingKey, "lock_days", "required with object_lock = \"\(lockText)\"") }
         if lock == .off && lockDays != nil { throw s.error(.invalidValue, "lock_days", "has no effect without object_lock") }
-        var remote = RemoteConfig(name: name, url: url, identityFile: "", knownHosts: nil, hostKeySHA256: nil,
-                                  retries: try s.int("retries", min: 0) ?? 4, retryDelay: try s.number("retry_delay", min: 0) ?? 5)
+        var remote = RemoteConfig(name: name, url: url, retries: try s.int("retries", min: 0) ?? 4, retryDelay: try s.number("retry_delay", min: 0) ?? 5)
         remote.appendOnly = try s.bool("append_only") ?? false
         remote.bandwidthLimit = try bandwidthLimit(s)
         remote.s3 = S3RemoteConfig(

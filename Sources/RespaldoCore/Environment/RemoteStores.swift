@@ -31,9 +31,10 @@ public struct RemoteStores {
     /// The bare SFTP store (no retries), for `check-config --connect`.
     public func sftp(_ remote: RemoteConfig) throws -> SFTPStore {
         do {
+            guard let endpoint = remote.endpoint else { throw StorageError.configuration(location: remote.name, detail: "no sftp:// URL") }
             var options = SFTPStore.Options(
-                name: remote.name, url: remote.url, identityFile: remote.identityFile,
-                knownHosts: remote.knownHosts, hostKeySHA256: remote.hostKeySHA256, bandwidthLimit: remote.bandwidthLimit)
+                name: remote.name, endpoint: endpoint, identityFile: remote.identityFile,
+                knownHosts: remote.knownHosts, hostKey: remote.hostKey, bandwidthLimit: remote.bandwidthLimit)
             options.appendOnly = remote.appendOnly
             return try SFTPStore(options: options)
         } catch {
