@@ -183,6 +183,13 @@ final class ConfigLoaderErrorTests: ConfigLoaderTestCase {
         assertError(
             Self.head + "[retention]\nkeep_daily = -7\n", .invalidValue,
             "respaldo.toml:4: retention: key \"keep_daily\": must be at least 0, found -7")
+        assertError(
+            Self.head + "[trust]\nsigners_file = \"/etc/respaldo/allowed_signers\"\nmax_age = \"36\"\n", .invalidValue,
+            "respaldo.toml:5: trust: key \"max_age\": \"36\" is not a duration: write a number and a unit, such as \"36h\", \"2d\" or \"90m\"",
+            checkFiles: false)
+        assertError(
+            Self.head + "[trust]\nsigners_file = \"/etc/respaldo/allowed_signers\"\n", .missingKey,
+            "respaldo.toml:3: trust: key \"max_age\": required key is missing", checkFiles: false)
     }
 
     func testDuplicateNamesReportTheSecond() {

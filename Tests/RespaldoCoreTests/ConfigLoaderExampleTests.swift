@@ -192,7 +192,7 @@ final class ConfigLoaderExampleTests: ConfigLoaderTestCase {
         let path = try write("respaldo.toml", substituted, mode: 0o644)
         let loaded = try Config.load(path: path)
         XCTAssertEqual(loaded.signing?.keyFile, key)
-        XCTAssertEqual(loaded.trust?.maxAge, 36 * 3600)
+        XCTAssertEqual(loaded.trust?.maxAge.seconds, 36 * 3600)
         XCTAssertEqual(loaded.remotes[0].identityFile, key)
         XCTAssertEqual(loaded.path, path)
     }

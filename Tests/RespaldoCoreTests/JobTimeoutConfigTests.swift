@@ -20,10 +20,10 @@ final class JobTimeoutConfigTests: XCTestCase {
     }
 
     func testDurationAndDefault() throws {
-        XCTAssertEqual(try config("timeout = \"6h\"").jobs[0].timeout, 6 * 3600)
-        XCTAssertEqual(try config("timeout = \"1d12h\"").jobs[0].timeout, 36 * 3600)
-        XCTAssertEqual(try config("").jobs[0].timeout, 24 * 3600, "the README documents a one-day default")
-        XCTAssertEqual(JobConfig.defaultTimeout, 24 * 3600)
+        XCTAssertEqual(try config("timeout = \"6h\"").jobs[0].timeout.seconds, 6 * 3600)
+        XCTAssertEqual(try config("timeout = \"1d12h\"").jobs[0].timeout.seconds, 36 * 3600)
+        XCTAssertEqual(try config("").jobs[0].timeout.seconds, 24 * 3600, "the README documents a one-day default")
+        XCTAssertEqual(JobConfig.defaultTimeout.seconds, 24 * 3600)
     }
 
     func testBadValuesNameTheKeyAndLine() {

@@ -218,7 +218,7 @@ public struct JobConfig: Sendable, Equatable {
     /// `nice` and `ionice` for the dump process.
     public var priority = DumpPriority()
     /// Seconds a run may take, dump to last upload (`timeout`; JobTimeout.swift has the default).
-    public var timeout: TimeInterval = JobConfig.defaultTimeout
+    public var timeout: ConfigDuration = JobConfig.defaultTimeout
 
     public init(name: String, schedule: Schedule? = nil, timeZone: TimeZone, source: SourceConfig, compressionLevel: Int = 6, remotes: [String] = [], minBytes: Int64 = 1, maxShrink: Double? = nil, sanity: SanityMode = .fail, drill: DrillConfig? = nil) {
         self.name = name

@@ -143,6 +143,16 @@ struct ConfigSection {
         }
     }
 
+    /// `examples`: what the message suggests writing instead, after "such as".
+    func duration(_ key: String, examples: String) throws -> ConfigDuration? {
+        guard let text = try string(key) else { return nil }
+        do {
+            return try ConfigDuration(text)
+        } catch let problem {
+            throw error(.invalidValue, key, "\(problem), such as \(examples)")
+        }
+    }
+
     func url(_ key: String, schemes: [String]) throws -> String? {
         guard let text = try string(key) else { return nil }
         guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), schemes.contains(scheme),

@@ -5,19 +5,14 @@ extension JobConfig {
     /// before the next day's run falls due (and with `max_parallel = 1`, before it has held up
     /// every other job for more than a day), while a dump that is merely large and slow (a
     /// terabyte at 50 MB/s takes under 6 hours) is never cut by default.
-    public static let defaultTimeout: TimeInterval = 24 * 3600
+    public static let defaultTimeout = ConfigDuration(seconds: 24 * 3600)
 }
 
 extension ConfigParser {
     /// `timeout = "6h"`: the longest a run of the job may take, from the dump to the last
     /// upload; past it the run is cancelled like SIGTERM and fails.
-    func parseJobTimeout(_ s: ConfigSection) throws -> TimeInterval {
-        guard let text = try s.string("timeout") else { return JobConfig.defaultTimeout }
-        guard let seconds = ConfigDuration.parse(text) else {
-            throw s.error(
-                .invalidValue, "timeout",
-                "\"\(text)\" is not a duration: write a number and a unit, such as \"6h\", \"90m\" or \"1d12h\" (the default is \(ConfigDuration.format(JobConfig.defaultTimeout)))")
-        }
-        return seconds
+    func parseJobTimeout(_ s: ConfigSection) throws -> ConfigDuration {
+        try s.duration("timeout", examples: "\"6h\", \"90m\" or \"1d12h\" (the default is \(JobConfig.defaultTimeout))")
+            ?? JobConfig.defaultTimeout
     }
 }

@@ -14,9 +14,9 @@ public struct TrustConfig: Sendable, Equatable {
     /// OpenSSH allowed_signers (`ssh-keygen -Y verify -f`).
     public var signersFile: String
     /// The newest signed snapshot and the newest inventory of a job may be at most this old.
-    public var maxAge: TimeInterval
+    public var maxAge: ConfigDuration
 
-    public init(signersFile: String, maxAge: TimeInterval) {
+    public init(signersFile: String, maxAge: ConfigDuration) {
         self.signersFile = signersFile
         self.maxAge = maxAge
     }
@@ -34,9 +34,8 @@ extension ConfigParser {
         try s.checkKeys(["signers_file", "max_age"])
         let signersFile = try s.requiredAbsolutePath("signers_file")
         try s.checkFile("signers_file", signersFile, what: "allowed signers file", private: false)
-        let text = try s.requiredString("max_age")
-        guard let maxAge = ConfigDuration.parse(text) else {
-            throw s.error(.invalidValue, "max_age", "\"\(text)\" is not a duration: write a number and a unit, such as \"36h\", \"2d\" or \"90m\"")
+        guard let maxAge = try s.duration("max_age", examples: "\"36h\", \"2d\" or \"90m\"") else {
+            throw s.error(.missingKey, "max_age", "required key is missing")
         }
         return TrustConfig(signersFile: signersFile, maxAge: maxAge)
     }

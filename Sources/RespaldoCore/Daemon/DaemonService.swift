@@ -229,7 +229,7 @@ public final class DaemonService: @unchecked Sendable {
 
     private func overdueAt(_ task: DaemonTask, since: Date) -> Date? {
         guard task.kind == .backup, let job = config.job(named: task.job) else { return nil }
-        return since.addingTimeInterval(job.timeout + Self.overdueGrace)
+        return since.addingTimeInterval(job.timeout.seconds + Self.overdueGrace)
     }
 
     /// A run that outlived its timeout was cancelled but has not ended: say so, once, loudly.

@@ -46,7 +46,7 @@ public struct BackupJob {
     public func runReporting(upload: Bool = true) throws -> BackupRun {
         let lock = try env.state.lock(job: job.name)
         defer { withExtendedLifetime(lock) {} }
-        let token = CancellationToken(parent: env.cancellation, timeout: job.timeout, clock: env.clock.deadlines)
+        let token = CancellationToken(parent: env.cancellation, timeout: job.timeout.seconds, clock: env.clock.deadlines)
         defer { token.detach() }
         StaleRun.cleanUp(stateDir: env.state.root, job: job.name, logger: logger)
         var activity = RunActivity.current(job: job.name)

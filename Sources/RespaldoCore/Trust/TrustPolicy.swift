@@ -46,7 +46,7 @@ public struct TrustPolicy: Sendable {
             let skipped = signers.skipped.map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
             throw RespaldoError.usage("[trust] signers_file \(trust.signersFile) has no usable ssh-ed25519 key\(skipped.isEmpty ? "" : " (\(skipped))")")
         }
-        return TrustPolicy(signers: signers, maxAge: trust.maxAge, encryption: config.encryption, stateDir: config.stateDir)
+        return TrustPolicy(signers: signers, maxAge: trust.maxAge.seconds, encryption: config.encryption, stateDir: config.stateDir)
     }
 
     // MARK: - Rollback memory: <state_dir>/trust/seen/<location>/<job>

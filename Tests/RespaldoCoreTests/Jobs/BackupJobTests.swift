@@ -76,7 +76,7 @@ final class BackupJobTests: XCTestCase {
         let bed = try JobTestbed(extraJob: "")
         var config = bed.config
         config.jobs[0].source = .command(argv: ["/bin/sh", "-c", "exec sleep 30"])
-        config.jobs[0].timeout = 2
+        config.jobs[0].timeout = ConfigDuration(seconds: 2)
         let env = Environment(config: config, local: bed.env.local, state: bed.env.state, clock: bed.env.clock,
                               cancellation: bed.cancellation, logger: bed.env.logger, actor: bed.env.audit.log.actor,
                               openRemote: { [geo = bed.remotes["geo"]!] _ in geo })
