@@ -109,6 +109,14 @@ final class PostgresDrillTarget: DrillTarget {
         let operation = "dropping scratch database \(database)"
         let version = Int(try query("SHOW server_version_num", in: "postgres", operation: operation, cleanup: true)) ?? 0
         let name = PostgresClient.quoteIdentifier(database)
+        // A CREATE DATABASE whose psql was killed (SIGTERM while the scratch database or the
+        // preflight's probe was being created) goes on in its backend, and would commit after
+        // a DROP that ran meanwhile and found nothing: stop that backend first, which rolls the
+        // CREATE back (PostgreSQL 14 and later wait for it to end).
+        let creating = "CREATE DATABASE \(name)"
+        let wait = version >= 140000 ? ", 10000" : ""
+        _ = try query("SELECT pg_terminate_backend(pid\(wait)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND left(query, \(creating.count)) = \(PostgresClient.quoteLiteral(creating))",
+                      in: "postgres", operation: operation, cleanup: true)
         if version >= 130000 {
             _ = try query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", in: "postgres", operation: operation, cleanup: true)
         } else {
