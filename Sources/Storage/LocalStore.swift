@@ -56,7 +56,11 @@ public final class LocalStore: Store {
             while true {
                 let count = try reader(buffer)
                 if count == 0 { break }
-                try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), temporary)
+                do {
+                    try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                } catch {
+                    throw StorageError.io(location: location, operation: "write", path: temporary, errno: error.errno)
+                }
                 total += Int64(count)
             }
             if let expectedSize, expectedSize != total {
@@ -201,18 +205,6 @@ public final class LocalStore: Store {
         guard fd >= 0 else { throw io("open folder", directory) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw io("fsync folder", directory) }
-    }
-
-    private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ file: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw io("write", file)
-            }
-            offset += written
-        }
     }
 
     private func io(_ operation: String, _ path: String) -> StorageError {

@@ -184,7 +184,11 @@ public struct DrillJob {
                         if let failure = probe?.failure, case AgeError.noMatch? = failure as? AgeError {
                             throw ProbeFailed(underlying: failure)
                         }
-                        if let code = writeFully(fd, chunk) { throw DrillError.io(operation: "writing spool file", path: path, code) }
+                        do throws(WriteFailure) {
+                            try writeAll(fd, chunk)
+                        } catch {
+                            throw DrillError.io(operation: "writing spool file", path: path, error.errno)
+                        }
                     }
                 }
                 result = spool

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -133,5 +134,9 @@ func writePrivateFile(_ path: String, _ contents: String) throws {
     guard fd >= 0 else { throw DrillError.io(operation: "creating", path: path, errno) }
     defer { close(fd) }
     guard fchmod(fd, 0o600) == 0 else { throw DrillError.io(operation: "chmod", path: path, errno) }
-    if let code = writeFully(fd, Array(contents.utf8)) { throw DrillError.io(operation: "writing", path: path, code) }
+    do {
+        try writeAll(fd, Array(contents.utf8))
+    } catch {
+        throw DrillError.io(operation: "writing", path: path, error.errno)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,7 +36,9 @@ final class SQLSession: @unchecked Sendable {
     /// could not connect, or an error stopped it).
     func query(_ sql: String, operation: String) throws -> [String] {
         let text = sql + "\n" + echo(marker) + "\n"
-        if writeFully(child.stdinFD, Array(text.utf8)) != nil {
+        do {
+            try writeAll(child.stdinFD, Array(text.utf8))
+        } catch {
             throw ended(operation)
         }
         var lines: [String] = []
@@ -48,7 +51,7 @@ final class SQLSession: @unchecked Sendable {
 
     /// Sends statements without waiting for a result.
     func send(_ sql: String) {
-        _ = writeFully(child.stdinFD, Array((sql + "\n").utf8))
+        try? writeAll(child.stdinFD, Array((sql + "\n").utf8))
     }
 
     /// Ends the input, so the client runs what it has and quits; waits for it.

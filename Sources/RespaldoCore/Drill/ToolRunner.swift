@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,7 +89,9 @@ final class ToolRunner: @unchecked Sendable {
         var writeFailed = false
         do {
             while let chunk = try next() {
-                if writeFully(child.stdinFD, chunk) != nil {
+                do {
+                    try writeAll(child.stdinFD, chunk)
+                } catch {
                     // The tool stopped reading: it failed, and its exit status says why.
                     writeFailed = true
                     break
@@ -166,18 +169,4 @@ func readAll(_ fd: Int32, limit: Int) -> [UInt8] {
         if output.count < limit { output.append(contentsOf: buffer[0..<min(count, limit - output.count)]) }
     }
     return output
-}
-
-/// Writes every byte; returns errno on failure (EPIPE when the reader is gone).
-func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return errno
-        }
-        offset += written
-    }
-    return nil
 }

@@ -59,7 +59,13 @@ public struct RestoreJob {
                 }
             case .standardOutput:
                 try reader.run(decode: true, meter: meter) { next in
-                    while let chunk = try next() { try writeAll(STDOUT_FILENO, chunk) }
+                    while let chunk = try next() {
+                        do {
+                            try writeAll(STDOUT_FILENO, chunk)
+                        } catch {
+                            throw RespaldoError.failed("writing to standard output: \(error)")
+                        }
+                    }
                 }
             }
         } catch let error as RespaldoError {
@@ -68,17 +74,5 @@ public struct RestoreJob {
             throw RespaldoError.operationFailed(.init(operation: "restore", object: "\(snapshot.id) from \(store.location)", cause: error))
         }
         logger.info("restore \(snapshot.id) (\(store.location)): \(formatBytes(snapshot.manifest.plain.bytes)) written, all checks passed")
-    }
-}
-
-private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            throw RespaldoError.failed("writing to standard output: \(String(cString: strerror(errno)))")
-        }
-        offset += written
     }
 }

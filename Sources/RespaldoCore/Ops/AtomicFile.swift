@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,14 +25,10 @@ func writeFileAtomically(_ bytes: [UInt8], to path: String, temporary: String, m
     do {
         defer { close(fd) }
         guard fchmod(fd, mode) == 0 else { throw AtomicWriteFailure(operation: "chmod", path: temporary, errno: errno) }
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw AtomicWriteFailure(operation: "write", path: temporary, errno: errno)
-            }
-            offset += count
+        do {
+            try writeAll(fd, bytes)
+        } catch {
+            throw AtomicWriteFailure(operation: "write", path: temporary, errno: error.errno)
         }
         guard fsync(fd) == 0 else { throw AtomicWriteFailure(operation: "fsync", path: temporary, errno: errno) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -98,15 +99,7 @@ public final class TerminalLine: Sendable {
     }
 
     private func write(_ target: Int32, _ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(target, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return  // a closed terminal: nothing better to do with a progress line
-            }
-            offset += written
-        }
+        // A closed terminal: nothing better to do with a progress line than drop it.
+        try? writeAll(target, Array(text.utf8))
     }
 }
