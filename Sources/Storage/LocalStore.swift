@@ -13,13 +13,8 @@ public final class LocalStore: Store {
     /// Read and write size: large enough for throughput, small enough for bounded memory.
     static let bufferSize = 1 << 20
 
-    /// Whether a put may replace an existing final name. Snapshot folders never do (a name
-    /// published once stays as it is); a report the operator asks to rewrite does.
-    public let replacesExisting: Bool
-
-    public init(root: String, replacesExisting: Bool = false) {
+    public init(root: String) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
-        self.replacesExisting = replacesExisting
     }
 
     public func path(of name: String) -> String { name.isEmpty ? root : root + "/" + name }
@@ -72,18 +67,13 @@ public final class LocalStore: Store {
             close(fd)
             throw error
         }
-        if replacesExisting {
-            // rename(2) replaces a symlink at `final` itself; it never writes through it.
-            guard rename(temporary, final) == 0 else { throw io("rename", temporary) }
-        } else {
-            // link(2) fails with EEXIST where rename(2) would silently overwrite: a file
-            // planted or published meanwhile stays as it is.
-            guard link(temporary, final) == 0 else {
-                if errno == EEXIST { throw StorageError.alreadyExists(location: location, name: name) }
-                throw io("publish", final)
-            }
-            unlink(temporary)
+        // link(2) fails with EEXIST where rename(2) would silently overwrite: a file planted
+        // or published meanwhile stays as it is.
+        guard link(temporary, final) == 0 else {
+            if errno == EEXIST { throw StorageError.alreadyExists(location: location, name: name) }
+            throw io("publish", final)
         }
+        unlink(temporary)
         published = true
         try syncDirectory(directory)
     }

@@ -132,7 +132,11 @@ extension DrillReport {
         let data = reports.count == 1 ? try encoder.encode(reports[0]) : try encoder.encode(reports)
         let url = URL(fileURLWithPath: path)
         do {
-            try LocalStore(root: url.deletingLastPathComponent().path, replacesExisting: true).put(url.lastPathComponent, bytes: Array(data) + [10])
+            try makePrivateDirectory(url.deletingLastPathComponent().path)
+            // A name of its own (the process and a random number): the report may go to a
+            // shared folder such as /tmp, where a fixed temporary name could be planted first.
+            let temporary = "\(url.path).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
+            try writeFileAtomically(Array(data) + [10], to: url.path, temporary: temporary, mode: 0o600)
         } catch {
             throw RespaldoError.operationFailed(.init(operation: "write", object: "the drill report \(path)", cause: error) { "cannot write the drill report \(path): \($0)" })
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Synchronization
 
 /// Which snapshots of a job each remote held when respaldo last looked, so that `list` can say

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// What each remote held of a job when respaldo last looked (after an upload or a prune): how
 /// many complete snapshots and the newest one, so that `status` and the metrics need no
@@ -67,8 +68,6 @@ public enum SnapshotCounts {
         }
         guard (try? makePrivateDirectory(StateDirectory(root: stateDir).counts)) != nil,
               let data = try? encoder.encode(entries) else { return }
-        let temporary = file + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-        rename(temporary, file)
+        try? writeFileAtomically(Array(data), to: file, temporary: file + ".partial", mode: 0o600)
     }
 }

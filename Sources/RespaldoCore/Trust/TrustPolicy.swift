@@ -1,5 +1,6 @@
 import Foundation
 import SSHSig
+import Storage
 
 /// What a verifying host accepts (`[trust]`), and what it remembers between runs: the highest
 /// inventory sequence it has seen per location and job, so that an old inventory put back is

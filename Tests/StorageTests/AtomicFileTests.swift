@@ -1,0 +1,90 @@
+import Foundation
+@testable import Storage
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// writeFileAtomically: the one routine that replaces a file (state files, the metrics
+/// textfile, drill reports).
+final class AtomicFileTests: XCTestCase {
+    private var folder = ""
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    func testReplacesTheFileWithItsModeAndLeavesNoTemporary() throws {
+        let path = folder + "/state.json"
+        try writeFileAtomically(Array("old".utf8), to: path, temporary: path + ".partial", mode: 0o600)
+        XCTAssertEqual(try contents(path), "old")
+        XCTAssertEqual(try mode(path), 0o600)
+        // The mode is set with fchmod, so the umask (the daemon's is 0077) cannot narrow it.
+        let umaskBefore = umask(0o077)
+        defer { umask(umaskBefore) }
+        try writeFileAtomically(Array("new, and longer".utf8), to: path, temporary: path + ".1.partial", mode: 0o644)
+        XCTAssertEqual(try contents(path), "new, and longer")
+        XCTAssertEqual(try mode(path), 0o644)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["state.json"])
+    }
+
+    /// A symlink planted under the temporary name is never followed (O_NOFOLLOW): the write
+    /// fails and what it points to stays as it is; a clean temporary then replaces the file.
+    func testNeverFollowsASymlinkPlantedAtTheTemporary() throws {
+        let path = folder + "/report.json"
+        let victim = folder + "/victim"
+        XCTAssertTrue(FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8)))
+        try writeFileAtomically([1], to: path, temporary: path + ".partial", mode: 0o600)
+        XCTAssertEqual(symlink(victim, path + ".partial"), 0)
+        XCTAssertThrowsError(try writeFileAtomically([9, 9], to: path, temporary: path + ".partial", mode: 0o600)) { error in
+            XCTAssertEqual(error as? AtomicWriteFailure, AtomicWriteFailure(operation: "create", path: path + ".partial", errno: ELOOP))
+        }
+        XCTAssertEqual(try contents(victim), "keep", "the planted link was followed")
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), [1])
+        try writeFileAtomically([5], to: path, temporary: path + ".2.partial", mode: 0o600)
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), [5])
+        XCTAssertEqual(try contents(victim), "keep")
+    }
+
+    func testAFailedStepIsNamedAndTheTemporaryRemoved() throws {
+        let missing = folder + "/no-such-folder/file"
+        XCTAssertThrowsError(try writeFileAtomically([1], to: missing, temporary: missing + ".partial", mode: 0o600)) { error in
+            XCTAssertEqual(error as? AtomicWriteFailure, AtomicWriteFailure(operation: "create", path: missing + ".partial", errno: ENOENT))
+        }
+        // A folder where the file should go: the rename fails, and the written temporary goes.
+        let occupied = folder + "/occupied"
+        try FileManager.default.createDirectory(atPath: occupied + "/inside", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try writeFileAtomically([1], to: occupied, temporary: occupied + ".partial", mode: 0o600)) { error in
+            guard let failure = error as? AtomicWriteFailure else { return XCTFail("\(error)") }
+            XCTAssertEqual(failure.operation, "rename")
+            XCTAssertEqual(failure.path, occupied + ".partial")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: occupied + ".partial"))
+    }
+
+    /// The folder whose fsync makes the rename durable, as NSString's deletingLastPathComponent
+    /// would name it (which traps on a bare name in this Foundation).
+    func testParentFolder() {
+        let cases = [
+            "a/b": "a", "b": ".", "/b": "/", "a//b": "a", "a/b/": "a", "/var/lib/x.json": "/var/lib", "./x": ".", "//a": "/",
+        ]
+        for (path, expected) in cases {
+            XCTAssertEqual(parentFolder(of: path), expected, path)
+        }
+    }
+
+    private func contents(_ path: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    }
+
+    private func mode(_ path: String) throws -> Int {
+        let number = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
+        return number.intValue & 0o777
+    }
+}
