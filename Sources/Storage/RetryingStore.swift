@@ -28,8 +28,10 @@ public final class RetryingStore: CancellableStore {
     public let inner: any Store
     /// Attempts after the first.
     public let retries: Int
+    /// `initialDelay` seconds before the first retry, doubling, each varied by ±25%.
+    public let backoff: Backoff
     /// Seconds before the first retry.
-    public let initialDelay: Double
+    public var initialDelay: Double { backoff.initial }
     private let sleep: @Sendable (Double) -> Void
     private let onRetry: (@Sendable (Int, any Error, Double) -> Void)?
     private let cancelFlag = CancelFlag()
@@ -49,7 +51,7 @@ public final class RetryingStore: CancellableStore {
     ) {
         self.inner = inner
         self.retries = max(retries, 0)
-        self.initialDelay = max(initialDelay, 0)
+        self.backoff = Backoff(initial: max(initialDelay, 0), factor: 2, jitter: 0.25)
         let flag = cancelFlag
         self.sleep = sleep ?? { seconds in
             var left = seconds
@@ -131,7 +133,6 @@ public final class RetryingStore: CancellableStore {
     }
 
     private func attempt<T>(canRetry: () -> Bool = { true }, _ body: () throws -> T) throws -> T {
-        var delay = initialDelay
         var retry = 0
         while true {
             do {
@@ -139,11 +140,10 @@ public final class RetryingStore: CancellableStore {
             } catch {
                 retry += 1
                 guard retry <= retries, !cancelFlag.isSet, Self.isTransient(error), canRetry() else { throw error }
-                let jittered = delay * Double.random(in: 0.75...1.25)
-                onRetry?(retry, error, jittered)
-                sleep(jittered)
+                let delay = backoff.jitteredDelay(beforeRetry: retry)
+                onRetry?(retry, error, delay)
+                sleep(delay)
                 guard !cancelFlag.isSet else { throw StorageError.cancelled(location: location) }
-                delay *= 2
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Storage
 
 /// `respaldo daemon`: fires each job at its scheduled times, one catch-up run for a time missed
 /// while it was down, retries pending uploads, and talks to systemd. Shaped like a
@@ -34,7 +35,8 @@ public final class DaemonService: @unchecked Sendable {
     /// Running tasks already reported as not ending after their timeout.
     private var loggedOverdue: Set<DaemonTask> = []
     private var pendingRetryAt: Date?
-    private var pendingRetryDelay: TimeInterval
+    /// Rounds of pending uploads that failed since the last clean one (or nothing pending).
+    private var failedUploadRounds = 0
     private var retryingUploads = false
     /// The first upload round compares every remote's catalog with the local one.
     private var firstUploadRound = true
@@ -53,9 +55,9 @@ public final class DaemonService: @unchecked Sendable {
     private var finished: [TaskOutcome] = []
     private var uploadsFinished: Bool?
 
-    /// First retry of pending uploads after a failure; doubles up to `maxPendingRetryDelay`.
-    public static let pendingRetryDelay: TimeInterval = 300
-    public static let maxPendingRetryDelay: TimeInterval = 6 * 3600
+    /// The waits after failed rounds of pending uploads: 10 minutes after the first, doubling up
+    /// to 6 hours. A clean round, or nothing pending, starts the schedule over.
+    public static let pendingUploadBackoff = Backoff(initial: 600, factor: 2, cap: 6 * 3600)
     /// The metrics textfile is rewritten this often even when nothing runs, so that its
     /// daemon heartbeat shows the daemon alive (the "dead daemon" alert watches it).
     public static let metricsRefresh: TimeInterval = 300
@@ -94,7 +96,6 @@ public final class DaemonService: @unchecked Sendable {
         }, now: start)
         pendingRetryAt = start
         alerter = config.notify.map { Alerter(config: $0, logger: logger) }
-        pendingRetryDelay = Self.pendingRetryDelay
         record = DaemonRecord(startedAt: start)
         nextHeartbeat = start
         nextMetrics = start
@@ -261,8 +262,8 @@ public final class DaemonService: @unchecked Sendable {
         }
         if let clean = uploads {
             retryingUploads = false
-            pendingRetryDelay = clean ? Self.pendingRetryDelay : min(pendingRetryDelay * 2, Self.maxPendingRetryDelay)
-            pendingRetryAt = clean ? nil : now().addingTimeInterval(pendingRetryDelay)
+            failedUploadRounds = clean ? 0 : failedUploadRounds + 1
+            pendingRetryAt = clean ? nil : now().addingTimeInterval(Self.pendingUploadBackoff.delay(beforeRetry: failedUploadRounds))
         }
     }
 
@@ -275,7 +276,7 @@ public final class DaemonService: @unchecked Sendable {
         firstUploadRound = false
         let anyPending = everyRemote || config.jobs.contains { job in job.remotes.contains { !pending.ids(remote: $0, job: job.name).isEmpty } }
         guard anyPending else {
-            pendingRetryDelay = Self.pendingRetryDelay
+            failedUploadRounds = 0
             return
         }
         retryingUploads = true

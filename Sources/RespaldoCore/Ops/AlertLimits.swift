@@ -1,3 +1,5 @@
+import Storage
+
 /// Bounds on one alert delivery, so that an unreachable target never holds up a backup or
 /// keeps a one-shot command from exiting for long.
 public struct AlertLimits: Sendable, Equatable {
@@ -20,6 +22,9 @@ public struct AlertLimits: Sendable, Equatable {
         self.retryDelay = max(retryDelay, 0)
         self.maxOutstanding = max(maxOutstanding, 1)
     }
+
+    /// The waits between attempts: `retryDelay`, then twice as long each time, no jitter.
+    public var backoff: Backoff { Backoff(initial: retryDelay, factor: 2) }
 
     /// The longest one delivery can take: every attempt timing out, plus the waits.
     public var worstCase: Double {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Storage
 import Synchronization
 
 /// Sends alerts for `[notify]`: the webhook's JSON POST and the mail for the statuses that
@@ -118,7 +119,6 @@ public final class Alerter: Sendable {
 
     /// Attempts the delivery, retrying transient failures with a doubling delay; logs the end.
     private func run(_ delivery: Delivery) -> AlertOutcome {
-        var delay = limits.retryDelay
         var attempt = 1
         while true {
             do {
@@ -132,9 +132,9 @@ public final class Alerter: Sendable {
                     logger.error("alert not sent: \(delivery.what): \(error)")
                     return AlertOutcome(target: delivery.target.description, attempts: attempt, error: error.description)
                 }
+                let delay = limits.backoff.delay(beforeRetry: attempt)
                 logger.warning("alert \(delivery.what): \(error); retrying in \(formatSeconds(delay))")
                 Thread.sleep(forTimeInterval: delay)
-                delay *= 2
                 attempt += 1
             }
         }
