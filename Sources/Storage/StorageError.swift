@@ -98,15 +98,6 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
             return [1, 3, 4, 36, 43, 48].contains(code)
         }
     }
-
-    /// True for a disk-full condition, worth telling apart in messages.
-    public var isNoSpace: Bool {
-        switch self {
-        case let .io(_, _, _, code): return code == ENOSPC
-        case let .remote(_, _, _, code, _): return code == 70  // CURLE_REMOTE_DISK_FULL
-        default: return false
-        }
-    }
 }
 
 #if canImport(Glibc)

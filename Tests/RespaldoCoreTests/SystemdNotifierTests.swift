@@ -60,7 +60,6 @@ final class SystemdNotifierTests: XCTestCase {
         XCTAssertNil(notifier.watchdogInterval)
         XCTAssertNoThrow(try notifier.ready())
         XCTAssertNoThrow(try notifier.watchdog())
-        XCTAssertNil(WatchdogPinger.start(notifier: notifier))
     }
 
     func testBadSocketAddressesAreErrorsNamingThem() {
@@ -85,38 +84,6 @@ final class SystemdNotifierTests: XCTestCase {
         XCTAssertNil(SystemdNotifier(environment: ["WATCHDOG_USEC": "3000000", "WATCHDOG_PID": "\(me + 1)"], pid: me).watchdogInterval)
         XCTAssertNil(SystemdNotifier(environment: ["WATCHDOG_USEC": "0"], pid: me).watchdogInterval)
         XCTAssertNil(SystemdNotifier(environment: ["WATCHDOG_USEC": "soon"], pid: me).watchdogInterval)
-    }
-
-    func testPingerPingsAtHalfTheWatchdogIntervalUntilStopped() throws {
-        let listener = try NotifyListener(folder: dir)
-        // 400 ms watchdog: pings every 200 ms.
-        let notifier = SystemdNotifier(environment: [
-            "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "\(getpid())",
-        ])
-        let started = Date()
-        let pinger = try XCTUnwrap(WatchdogPinger.start(notifier: notifier))
-        XCTAssertEqual(pinger.interval, .milliseconds(200))
-        let pings = listener.drain(for: 1.1)
-        pinger.stop()
-        let elapsed = Date().timeIntervalSince(started)
-        XCTAssertTrue(pings.allSatisfy { $0 == "WATCHDOG=1" }, "\(pings)")
-        // One at once, then one per 200 ms: about 6 in 1.1 s; a loaded machine may lose a few.
-        XCTAssertGreaterThanOrEqual(pings.count, 4, "\(pings.count) pings in \(elapsed) s")
-        XCTAssertLessThanOrEqual(pings.count, 7, "\(pings.count) pings in \(elapsed) s")
-        // stop() waits for the thread: nothing may follow it.
-        XCTAssertEqual(listener.drain(for: 0.5), [])
-        pinger.stop()
-    }
-
-    func testPingerWithholdsPingsWhileUnhealthy() throws {
-        let listener = try NotifyListener(folder: dir)
-        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "200000"])
-        let healthy = LockedFlag(false)
-        let pinger = try XCTUnwrap(WatchdogPinger.start(notifier: notifier, isHealthy: { healthy.value }))
-        defer { pinger.stop() }
-        XCTAssertEqual(listener.drain(for: 0.4), [])
-        healthy.value = true
-        XCTAssertEqual(listener.receive(timeout: 2), "WATCHDOG=1")
     }
 }
 
