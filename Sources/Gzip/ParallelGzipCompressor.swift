@@ -160,7 +160,7 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
         return true
     }
 
-    /// The same ten bytes zlib writes for GzipCompressor: no file name, mtime 0, OS 3 (Unix),
+    /// The same ten bytes zlib's own gzip wrapper writes: no file name, mtime 0, OS 3 (Unix),
     /// and XFL 2 for level 9, 4 for levels below 2, else 0.
     private func writeHeaderIfNeeded(into output: inout [UInt8]) {
         guard !wroteHeader else { return }

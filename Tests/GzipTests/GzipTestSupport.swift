@@ -21,9 +21,16 @@ enum GzipTestSupport {
         return out
     }
 
-    static func gzip(_ data: [UInt8], level: Int32 = 6, piece: Int = 256 * 1024) throws -> [UInt8] {
-        let compressor = try GzipCompressor(level: level)
-        return try run(data, piece: piece, update: compressor.update, finish: compressor.finish)
+    /// What single-stream zlib writes for `data` (deflateInit2 with the gzip wrapper, memLevel 8,
+    /// the default strategy): the reference the parallel compressor is held to. Python's zlib
+    /// module calls the same system libz, so the test target needs no C module of its own.
+    static func zlibGzip(_ data: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        let script = """
+            import sys, zlib
+            stream = zlib.compressobj(int(sys.argv[1]), zlib.DEFLATED, 31, 8, zlib.Z_DEFAULT_STRATEGY)
+            sys.stdout.buffer.write(stream.compress(open(sys.argv[2], "rb").read()) + stream.flush())
+            """
+        return try filter(data, through: "/usr/bin/python3", ["-c", script, "\(level)"])
     }
 
     static func parallelGzip(

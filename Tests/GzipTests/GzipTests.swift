@@ -2,9 +2,11 @@ import Foundation
 import Gzip
 import XCTest
 
+/// The gzip format end to end: what the backups' compressor (ParallelGzipCompressor) writes,
+/// and what GzipDecompressor accepts and refuses.
 final class GzipTests: XCTestCase {
     private func compress(_ data: [UInt8], level: Int32 = 6, piece: Int = 4096) throws -> [UInt8] {
-        let compressor = try GzipCompressor(level: level)
+        let compressor = try ParallelGzipCompressor(level: level, threads: 2)
         var out: [UInt8] = []
         var index = 0
         while index < data.count {
