@@ -50,7 +50,7 @@ let package = Package(
 
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
-        .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "CZlib"]),
+        .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives"]),
         .testTarget(name: "SSHSigTests", dependencies: ["SSHSig", "CryptoPrimitives"]),
         .testTarget(name: "CurlTests", dependencies: ["Curl"]),
         // Real servers for the tests (sshd), shared by the storage and the integration tests.
