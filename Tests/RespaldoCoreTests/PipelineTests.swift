@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 @testable import RespaldoCore
@@ -70,18 +71,33 @@ final class PipelineTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
     }
 
+    /// A put into a full queue blocks until a take makes room, then proceeds. Blocked means
+    /// seen asleep (the kernel's state for the producer thread) with the put not returned, so
+    /// the test assumes nothing about how fast the machine is.
     func testBoundedQueueBlocksProducerAtCapacity() throws {
         let queue = BoundedQueue<Int>(capacity: 2)
         try queue.put(1)
         try queue.put(2)
-        let third = expectation(description: "third put completes after a take")
+        let producer = ProducerProbe()
         Thread.detachNewThread {
+            producer.started()
             try? queue.put(3)
-            third.fulfill()
+            producer.returned()
         }
-        Thread.sleep(forTimeInterval: 0.2)
+        let thread = try XCTUnwrap(producer.waitUntilStarted(timeout: 30), "the producer thread did not start")
+        var state: Character?
+        var returned = false
+        let deadline = Date().addingTimeInterval(30)
+        repeat {
+            returned = producer.hasReturned
+            state = Self.schedulerState(thread)
+            if returned || state == "S" { break }
+            usleep(1000)
+        } while Date() < deadline
+        XCTAssertFalse(returned, "put returned while the queue was full")
+        XCTAssertEqual(state, "S", "the producer is not asleep in put (state \(state.map(String.init) ?? "unknown"))")
         XCTAssertEqual(try queue.take(), 1)
-        wait(for: [third], timeout: 5)
+        XCTAssertEqual(producer.waitUntilReturned(timeout: 30), .success, "put still blocked after a take made room")
         queue.close()
         XCTAssertEqual(try queue.take(), 2)
         XCTAssertEqual(try queue.take(), 3)
@@ -105,5 +121,45 @@ final class PipelineTests: XCTestCase {
 
         let long = ExpectingHashTap(what: "plain", bytes: 4, sha256: digest)
         XCTAssertThrowsError(try long.process(data))
+    }
+
+    /// A thread's scheduler state from /proc/<pid>/task/<tid>/stat: "S" while it sleeps (on
+    /// a condition variable, say), "R" while it runs.
+    private static func schedulerState(_ thread: String) -> Character? {
+        guard let stat = try? String(contentsOfFile: thread + "/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].first { $0 != " " }
+    }
+}
+
+/// The producer thread of testBoundedQueueBlocksProducerAtCapacity: its /proc folder, and
+/// whether its put returned.
+private final class ProducerProbe: Sendable {
+    private let thread = Mutex<String?>(nil)
+    private let putReturned = Mutex(false)
+    private let startSignal = DispatchSemaphore(value: 0)
+    private let returnSignal = DispatchSemaphore(value: 0)
+
+    /// Called on the producer thread: /proc/thread-self names it as `<pid>/task/<tid>`.
+    func started() {
+        let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
+        thread.withLock { $0 = target.map { "/proc/" + $0 } }
+        startSignal.signal()
+    }
+
+    func returned() {
+        putReturned.withLock { $0 = true }
+        returnSignal.signal()
+    }
+
+    func waitUntilStarted(timeout seconds: Double) -> String? {
+        guard startSignal.wait(timeout: .now() + seconds) == .success else { return nil }
+        return thread.withLock { $0 }
+    }
+
+    var hasReturned: Bool { putReturned.withLock { $0 } }
+
+    func waitUntilReturned(timeout seconds: Double) -> DispatchTimeoutResult {
+        returnSignal.wait(timeout: .now() + seconds)
     }
 }
