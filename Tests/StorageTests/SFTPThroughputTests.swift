@@ -56,11 +56,11 @@ final class SFTPThroughputTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertEqual(SFTPStoreTests.fileSize(output), Int64(size))
+            XCTAssertEqual(SFTPTestCase.fileSize(output), Int64(size))
             try measure("curl -o") {
                 try SSHServer.run("/usr/bin/curl", curlBase + ["-o", output, remote + "/bench/c\(round).bin"])
             }
-            XCTAssertEqual(SFTPStoreTests.fileSize(output), Int64(size))
+            XCTAssertEqual(SFTPTestCase.fileSize(output), Int64(size))
             for name in ["r\(round).bin", "c\(round).bin"] {
                 try FileManager.default.removeItem(atPath: server.remoteRoot + "/bench/" + name)
             }
