@@ -99,4 +99,10 @@ final class DaemonScheduleTests: XCTestCase {
         stoppedAlready = true
         XCTAssertEqual(try snapshots().count, 1, "one run at that minute:\n\(logs.text)")
     }
+
+    /// README: pending uploads are retried "after a failure every 5 minutes, doubling up to 6 hours".
+    func testPendingUploadsAreRetriedAfterFiveMinutesThenDoublingUpToSixHours() {
+        let waits = (1...9).map { DaemonService.pendingUploadBackoff.delay(beforeRetry: $0) }
+        XCTAssertEqual(waits, [300, 600, 1200, 2400, 4800, 9600, 19200, 21600, 21600])
+    }
 }
