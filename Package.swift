@@ -5,6 +5,8 @@ import PackageDescription
 // respaldo -> RespaldoCore -> {Storage, Age, SSHSig, Gzip} -> {Curl, CryptoPrimitives} -> C modules
 // (RespaldoCore also uses Curl, for alerts, and CryptoPrimitives directly). SSHSig (OpenSSH
 // key files, SSHSIG signatures, allowed_signers) sits beside Age, on CryptoPrimitives.
+// Threading, the one lock to wait on and the one hand-off of a non-Sendable object to another
+// thread, is below the targets that start threads of their own.
 // Each C module has one Swift wrapper, its only importer: Gzip (CZlib), CryptoPrimitives
 // (COpenSSL), Curl (CCurl).
 let package = Package(
@@ -25,6 +27,7 @@ let package = Package(
         // fork + PR_SET_PDEATHSIG + exec that starts child processes (Sources/Spawner.swift).
         .systemLibrary(name: "CLinux"),
 
+        .target(name: "Threading"),
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
@@ -48,6 +51,7 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives"]),
