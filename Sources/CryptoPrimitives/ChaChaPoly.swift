@@ -7,9 +7,9 @@ import COpenSSL
 /// chunk would dominate small-chunk cost. The pointer-based `seal`/`open` write into a caller
 /// buffer and allocate nothing.
 ///
-/// Thread safety: an instance may move between threads (`Sendable`) but must not be used by two
-/// threads concurrently.
-public final class ChaChaPoly: @unchecked Sendable {
+/// Not `Sendable`, for the same reason as `SHA256`: one owner at a time, which may hand it to
+/// another thread but never share it.
+public final class ChaChaPoly {
     public static let keySize = 32
     public static let nonceSize = 12
     public static let tagSize = 16

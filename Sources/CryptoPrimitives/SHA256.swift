@@ -5,10 +5,9 @@ import COpenSSL
 /// One `EVP_MD_CTX` is allocated per instance and reused: `finalize()` returns the digest and
 /// resets the hasher, so the same object can hash the next input.
 ///
-/// Thread safety: an instance may be created on one thread and handed to another (hence the
-/// `Sendable` conformance), but it must not be used by two threads concurrently — the underlying
-/// context is mutable state with no locking.
-public final class SHA256: @unchecked Sendable {
+/// Not `Sendable`: the context is mutable state with no lock, for one owner at a time. An
+/// owner that hands a hasher to another thread says so with `HandOff` (the Threading target).
+public final class SHA256 {
     public static let digestSize = 32
 
     private let ctx: OpaquePointer
