@@ -8,9 +8,8 @@ import CryptoPrimitives
 /// every further call throws the same error. Plaintext appended to `output` before an error
 /// was authenticated, but the stream as a whole is only valid once `finish` returned.
 ///
-/// An instance may be handed from one thread to another (`Sendable`), but must not be used by
-/// two threads concurrently.
-public final class AgeDecryptor: @unchecked Sendable {
+/// Not `Sendable`, like `AgeEncryptor`: one owner at a time.
+public final class AgeDecryptor {
     private enum Encoding { case detecting, binary, armored }
     private enum Stage { case header, nonce, payload, done }
 

@@ -21,9 +21,9 @@ func payloadKey(fileKey: [UInt8], nonce: [UInt8]) throws -> [UInt8] {
 /// output is ASCII-armored (PEM); backups use the binary form. Errors are `AgeError.invalidKey`
 /// for a bad recipient set and `CryptoError` for an OpenSSL failure.
 ///
-/// An instance may be handed from one thread to another (`Sendable`), but must not be used by
-/// two threads concurrently.
-public final class AgeEncryptor: @unchecked Sendable {
+/// Not `Sendable`: a stream in progress, for one owner at a time (who may hand it to another
+/// thread with Threading's `HandOff`, never share it).
+public final class AgeEncryptor {
     /// Header and nonce, written before the first payload bytes.
     private var preamble: [UInt8]?
     private let sealer: StreamSealer
