@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
 
         .target(name: "Threading"),
-        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .target(name: "Gzip", dependencies: ["CZlib", "Threading"]),
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
         .target(name: "SSHSig", dependencies: ["CryptoPrimitives"]),
@@ -52,7 +52,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
-        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip", "Threading"]),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives"]),
         .testTarget(name: "SSHSigTests", dependencies: ["SSHSig", "CryptoPrimitives"]),

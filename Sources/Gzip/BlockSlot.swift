@@ -1,9 +1,9 @@
 import CZlib
 
-/// One block of input and its compressed form, reused round-robin. The feeding thread fills
-/// the input; one worker then owns the slot until it marks it done (under the pool's lock),
-/// after which the feeding thread reads the result and refills the slot.
-final class BlockSlot: @unchecked Sendable {
+/// One block of input and its compressed form, reused. Not `Sendable`: it has one owner at a
+/// time, the feeding thread while it fills the input and reads the result, one worker while it
+/// compresses, and it moves between them in a `HandOff` through the pool.
+final class BlockSlot {
     /// deflate's window: a block is primed with at most this much of the input before it.
     static let dictionaryCapacity = 32 * 1024
 
@@ -22,8 +22,6 @@ final class BlockSlot: @unchecked Sendable {
     var outputCount = 0
     var crc: uLong = 0
     var failure: GzipError?
-    /// Guarded by the pool's lock.
-    var isDone = false
 
     init(blockSize: Int, outputCapacity: Int) {
         self.blockSize = blockSize
@@ -46,24 +44,26 @@ final class BlockSlot: @unchecked Sendable {
 
     var isFull: Bool { dataCount == blockSize }
 
-    /// Empties the slot for block `sequence`, primed with the tail of the block before it.
-    func reset(sequence: Int, after previous: BlockSlot?) {
+    /// Empties the slot for block `sequence`, primed with `dictionary`, the tail of the block
+    /// before it (`dictionaryTail`).
+    func reset(sequence: Int, dictionary: UnsafeRawBufferPointer) {
+        precondition(dictionary.count <= Self.dictionaryCapacity)
         self.sequence = sequence
         dataCount = 0
         outputCount = 0
         crc = 0
         failure = nil
         isLast = false
-        isDone = false
-        dictionaryCount = 0
-        if let previous {
-            let data = previous.data
-            dictionaryCount = min(data.count, Self.dictionaryCapacity)
-            if let source = data.baseAddress, dictionaryCount > 0 {
-                (input.baseAddress! + (Self.dictionaryCapacity - dictionaryCount))
-                    .copyMemory(from: source + (data.count - dictionaryCount), byteCount: dictionaryCount)
-            }
+        dictionaryCount = dictionary.count
+        if let source = dictionary.baseAddress, dictionaryCount > 0 {
+            (input.baseAddress! + (Self.dictionaryCapacity - dictionaryCount)).copyMemory(from: source, byteCount: dictionaryCount)
         }
+    }
+
+    /// The end of the data that primes the next block: deflate's window, or all of a shorter block.
+    var dictionaryTail: UnsafeRawBufferPointer {
+        let data = self.data
+        return UnsafeRawBufferPointer(rebasing: data[(data.count - min(data.count, Self.dictionaryCapacity))...])
     }
 
     /// Copies as much of `bytes` as fits; returns how many bytes were taken.

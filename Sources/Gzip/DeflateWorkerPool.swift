@@ -1,16 +1,28 @@
+import Threading
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Worker threads that compress queued block slots in the order they were queued. Plain
-/// pthreads, not Swift concurrency: deflate is long CPU-bound work that would hold the few
-/// cooperative threads, and a stopping pipeline must be able to join the workers.
-final class DeflateWorkerPool: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var queue: [BlockSlot] = []
-    private var queueHead = 0
-    private var stopping = false
-    private var threads: [pthread_t] = []
+/// Worker threads that compress block slots in the order they were queued. Plain pthreads, not
+/// Swift concurrency: deflate is long CPU-bound work that would hold the few cooperative
+/// threads, and a stopping pipeline must be able to join the workers.
+///
+/// A slot has one owner at a time, and it moves in a `HandOff`: the feeding thread gives it up
+/// in `submit`, a worker takes it from the queue, and gives it back among the finished slots,
+/// from which the feeding thread takes it again.
+final class DeflateWorkerPool: Sendable {
+    private struct State: Sendable {
+        /// Slots waiting for a worker; those before `head` were taken.
+        var queued: [HandOff<BlockSlot>] = []
+        var head = 0
+        /// Compressed slots (or failed ones, which say so), by sequence, until taken back.
+        var finished: [Int: HandOff<BlockSlot>] = [:]
+        var stopping = false
+        var threads: [pthread_t] = []
+    }
+
+    private let state = ConditionLock(State())
 
     /// Starts one thread per deflater; each thread owns its deflater.
     init(deflaters: [any BlockDeflating]) throws(GzipError) {
@@ -21,13 +33,13 @@ final class DeflateWorkerPool: @unchecked Sendable {
         // there is no reason to reserve it.
         pthread_attr_setstacksize(&attributes, 512 * 1024)
         for deflater in deflaters {
-            let context = Unmanaged.passRetained(WorkerContext(pool: self, deflater: deflater)).toOpaque()
+            let context = Unmanaged.passRetained(WorkerContext(pool: self, deflater: HandOff(deflater))).toOpaque()
             var thread = pthread_t()
             let status = pthread_create(&thread, &attributes, { raw in
                 guard let raw else { return nil }
                 let context = Unmanaged<WorkerContext>.fromOpaque(raw).takeRetainedValue()
                 DeflateWorkerPool.nameCurrentThread()
-                context.pool.work(with: context.deflater)
+                context.pool.work(with: context.deflater.take())
                 return nil
             }, context)
             guard status == 0 else {
@@ -35,38 +47,33 @@ final class DeflateWorkerPool: @unchecked Sendable {
                 shutdown()
                 throw .threadStartFailed(code: status)
             }
-            threads.append(thread)
+            state.withLock { $0.threads.append(thread) }
         }
     }
 
-    /// Hands `slot` to the next free worker.
-    func submit(_ slot: BlockSlot) {
-        lock.withLock {
-            slot.isDone = false
-            queue.append(slot)
-            lock.broadcast(.workAvailable)
-        }
+    /// Hands `slot` to the next free worker; the caller does not touch it until `takeFinished`
+    /// returns it.
+    func submit(_ slot: consuming BlockSlot) {
+        let handOff = HandOff(slot)
+        state.change { $0.queued.append(handOff) }
     }
 
-    func isDone(_ slot: BlockSlot) -> Bool {
-        lock.withLock { slot.isDone }
-    }
-
-    /// Blocks until a worker has finished `slot`.
-    func waitUntilDone(_ slot: BlockSlot) {
-        lock.withLock {
-            while !slot.isDone { lock.wait(.blockFinished) }
-        }
+    /// The slot of block `sequence` once a worker has finished it: nil if it has not yet, unless
+    /// `waiting`, which blocks until it has. Only a submitted block may be waited for.
+    func takeFinished(sequence: Int, waiting: Bool) -> BlockSlot? {
+        let handOff = waiting
+            ? state.wait(until: { $0.finished[sequence] != nil }, then: { $0.finished.removeValue(forKey: sequence) })
+            : state.withLock { $0.finished.removeValue(forKey: sequence) }
+        return handOff?.take()
     }
 
     /// Stops the workers and joins them. A worker in the middle of a block finishes that block
     /// first; queued blocks are dropped. Idempotent.
     func shutdown() {
-        let joining: [pthread_t] = lock.withLock {
-            stopping = true
-            lock.broadcast(.workAvailable)
-            defer { threads = [] }
-            return threads
+        let joining = state.change { state -> [pthread_t] in
+            state.stopping = true
+            defer { state.threads = [] }
+            return state.threads
         }
         for thread in joining { pthread_join(thread, nil) }
     }
@@ -89,36 +96,35 @@ final class DeflateWorkerPool: @unchecked Sendable {
             } catch {
                 slot.failure = error
             }
-            lock.withLock {
-                slot.isDone = true
-                lock.broadcast(.blockFinished)
-            }
+            let sequence = slot.sequence
+            let handOff = HandOff(slot)
+            state.change { $0.finished[sequence] = handOff }
         }
     }
 
     private func nextSlot() -> BlockSlot? {
-        lock.withLock {
-            while queueHead == queue.count && !stopping { lock.wait(.workAvailable) }
-            if stopping { return nil }
-            let slot = queue[queueHead]
-            queueHead += 1
+        state.wait(until: { $0.head < $0.queued.count || $0.stopping }) { state -> HandOff<BlockSlot>? in
+            if state.stopping { return nil }
+            let slot = state.queued[state.head]
+            state.head += 1
             // The queue may never drain while the feeder keeps up, so drop taken entries now
             // and then rather than only when it is empty: it holds at most a window of slots.
-            if queueHead >= 32 {
-                queue.removeFirst(queueHead)
-                queueHead = 0
+            if state.head >= 32 {
+                state.queued.removeFirst(state.head)
+                state.head = 0
             }
             return slot
-        }
+        }?.take()
     }
 }
 
-/// What a worker thread needs; retained across pthread_create and released by the thread.
-private final class WorkerContext: @unchecked Sendable {
+/// What a worker thread needs: retained across pthread_create and released by the thread,
+/// which takes the deflater for its own.
+private final class WorkerContext: Sendable {
     let pool: DeflateWorkerPool
-    let deflater: any BlockDeflating
+    let deflater: HandOff<any BlockDeflating>
 
-    init(pool: DeflateWorkerPool, deflater: any BlockDeflating) {
+    init(pool: DeflateWorkerPool, deflater: HandOff<any BlockDeflating>) {
         self.pool = pool
         self.deflater = deflater
     }

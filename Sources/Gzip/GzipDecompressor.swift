@@ -3,8 +3,9 @@ import CZlib
 /// Streaming gzip decompressor. zlib checks each member's CRC-32 and length; members that
 /// follow one another (as `cat a.gz b.gz` makes) are decoded in turn, as gunzip does.
 /// Anything after the last member that is not another gzip member is an error: a backup's
-/// integrity must not depend on ignoring garbage. Not safe for concurrent use.
-public final class GzipDecompressor: @unchecked Sendable {
+/// integrity must not depend on ignoring garbage. Not `Sendable`: a zlib stream has one owner
+/// at a time.
+public final class GzipDecompressor {
     private let stream = ZStream()
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: scratchSize, alignment: 16)
     /// True between the end of one member and the first byte of the next.

@@ -11,10 +11,10 @@ import Glibc
 /// nor on how the input is split across `update` calls.
 ///
 /// Memory is bounded: `update` blocks while every slot in the ring is in flight, and the
-/// thread count is capped to what fits `ParallelGzipPlan.memoryBudget`. Not safe for
-/// concurrent use; it may move between threads. Dropping it without `finish` (a cancelled
-/// backup) stops and joins the workers.
-public final class ParallelGzipCompressor: @unchecked Sendable {
+/// thread count is capped to what fits `ParallelGzipPlan.memoryBudget`. Not `Sendable`: its
+/// caller is one thread at a time (the workers are its own business). Dropping it without
+/// `finish` (a cancelled backup) stops and joins the workers.
+public final class ParallelGzipCompressor {
     public static let defaultBlockSize = 128 * 1024
 
     /// Online processors, the default thread count.
@@ -27,7 +27,14 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
     let plan: ParallelGzipPlan
 
     private let pool: DeflateWorkerPool
-    private let slots: [BlockSlot]
+    /// The slot of block number `submitted`, being filled; nil only while the one before it
+    /// was just handed to the workers and no slot is free yet.
+    private var filling: BlockSlot?
+    /// Slots no block is using. Every slot is here, in `filling`, or with the pool.
+    private var idle: [BlockSlot]
+    /// The end of the last block handed to the workers, which primes the next one: copied out
+    /// before the hand-off, since the block is then the workers'.
+    private var dictionary: [UInt8] = []
     /// Blocks handed to the workers so far; the block being filled is number `submitted`.
     private var submitted = 0
     /// Blocks whose output was appended; blocks written..<submitted are in flight.
@@ -68,13 +75,16 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
         threads = plan.threads
         var deflaters: [any BlockDeflating] = []
         for _ in 0..<plan.threads { deflaters.append(try makeDeflater(level)) }
-        slots = (0..<plan.slotCount).map { _ in BlockSlot(blockSize: blockSize, outputCapacity: outputCapacity) }
-        slots[0].reset(sequence: 0, after: nil)
+        idle = (0..<plan.slotCount).map { _ in BlockSlot(blockSize: blockSize, outputCapacity: outputCapacity) }
+        let first = idle.removeLast()
+        first.reset(sequence: 0, dictionary: UnsafeRawBufferPointer(start: nil, count: 0))
+        filling = first
+        dictionary.reserveCapacity(BlockSlot.dictionaryCapacity)
         pool = try DeflateWorkerPool(deflaters: deflaters)
     }
 
     deinit {
-        // Joins the workers before the slots they may be reading are freed.
+        // Without it the workers would wait for blocks forever, holding the pool.
         pool.shutdown()
     }
 
@@ -87,10 +97,12 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
             writeHeaderIfNeeded(into: &output)
             var rest = input
             while !rest.isEmpty {
+                // Only a failed call leaves no slot, and then `failure` was thrown above.
+                guard var slot = filling else { preconditionFailure("no slot to fill") }
                 // A full block is handed over only once more input arrives, so that the last
                 // block is always known to be last and ends the deflate stream itself.
-                if filling.isFull { try startNextBlock(into: &output) }
-                let taken = filling.append(rest)
+                if slot.isFull { slot = try startNextBlock(after: slot, into: &output) }
+                let taken = slot.append(rest)
                 rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
             }
             try writeFinishedBlocks(into: &output, waiting: false)
@@ -108,9 +120,11 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
         if let failure { throw failure }
         do throws(GzipError) {
             writeHeaderIfNeeded(into: &output)
-            filling.isLast = true
-            pool.submit(filling)
-            submitted += 1
+            if let last = filling.take() {
+                last.isLast = true
+                pool.submit(last)
+                submitted += 1
+            }
             try writeFinishedBlocks(into: &output, waiting: true)
         } catch {
             failure = error
@@ -122,18 +136,21 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
         pool.shutdown()
     }
 
-    private var filling: BlockSlot { slots[submitted % slots.count] }
-
-    /// Hands the full block to the workers and readies the next slot, first writing out the
-    /// block that last used it if it is still in flight.
-    private func startNextBlock(into output: inout [UInt8]) throws(GzipError) {
-        let full = filling
+    /// Hands the full block to the workers and returns the next slot to fill, first writing out
+    /// the oldest block in flight when no slot is free.
+    private func startNextBlock(after full: BlockSlot, into output: inout [UInt8]) throws(GzipError) -> BlockSlot {
+        dictionary.removeAll(keepingCapacity: true)
+        dictionary.append(contentsOf: full.dictionaryTail)
+        filling = nil
         pool.submit(full)
         submitted += 1
-        while submitted - written >= slots.count {
+        while idle.isEmpty {
             try writeOldestBlock(into: &output, waiting: true)
         }
-        filling.reset(sequence: submitted, after: full)
+        let next = idle.removeLast()
+        dictionary.withUnsafeBytes { next.reset(sequence: submitted, dictionary: $0) }
+        filling = next
+        return next
     }
 
     private func writeFinishedBlocks(into output: inout [UInt8], waiting: Bool) throws(GzipError) {
@@ -145,12 +162,8 @@ public final class ParallelGzipCompressor: @unchecked Sendable {
     /// Appends the oldest in-flight block's output, if it is done (or after waiting for it).
     @discardableResult
     private func writeOldestBlock(into output: inout [UInt8], waiting: Bool) throws(GzipError) -> Bool {
-        let slot = slots[written % slots.count]
-        if waiting {
-            pool.waitUntilDone(slot)
-        } else if !pool.isDone(slot) {
-            return false
-        }
+        guard let slot = pool.takeFinished(sequence: written, waiting: waiting) else { return false }
+        defer { idle.append(slot) }
         if let error = slot.failure { throw error }
         output.append(contentsOf: UnsafeRawBufferPointer(rebasing: slot.output[0..<slot.outputCount]))
         let count = slot.data.count

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Gzip
+import Threading
 import XCTest
 
 final class ParallelGzipTests: XCTestCase {
@@ -194,7 +195,10 @@ final class ParallelGzipTests: XCTestCase {
         }
         let data = Array(Self.text.prefix(20 * blockSize))
         let progress = Progress()
+        let (slotCount, threads) = (compressor.plan.slotCount, compressor.threads)
+        let handOff = HandOff(compressor)
         let feeder = Thread {
+            let compressor = handOff.take()
             var out: [UInt8] = []
             do {
                 for start in stride(from: 0, to: data.count, by: blockSize) {
@@ -209,13 +213,13 @@ final class ParallelGzipTests: XCTestCase {
         }
         feeder.start()
         let deadline = Date().addingTimeInterval(10)
-        while progress.pieces < compressor.plan.slotCount && Date() < deadline {
+        while progress.pieces < slotCount && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.01)
         }
         // Give it time to take more than it should, if it would.
         Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertEqual(progress.pieces, compressor.plan.slotCount)
-        XCTAssertLessThanOrEqual(gate.entered, compressor.threads)
+        XCTAssertEqual(progress.pieces, slotCount)
+        XCTAssertLessThanOrEqual(gate.entered, threads)
         gate.open()
         XCTAssertTrue(progress.finished.wait(timeout: .now() + 30) == .success)
         T.assertSameBytes(try T.gunzip(progress.output), data)
