@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "RespaldoCore",
             dependencies: [
-                "Gzip", "Age", "SSHSig", "Storage", "CryptoPrimitives", "Curl", "CLinux",
+                "Gzip", "Age", "SSHSig", "Storage", "CryptoPrimitives", "Curl", "CLinux", "Threading",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import Foundation
 import Synchronization
 import XCTest
@@ -121,6 +122,32 @@ final class PipelineTests: XCTestCase {
 
         let long = ExpectingHashTap(what: "plain", bytes: 4, sha256: digest)
         XCTAssertThrowsError(try long.process(data))
+    }
+
+    /// Each stage is handed to its own thread while the pipeline runs, and back to the caller
+    /// once `run` returns: what a stage did there is all visible then.
+    func testStagesAreTheCallersAgainOnceRunReturns() throws {
+        let doubled = HashTap()
+        var out: [UInt8] = []
+        try Pipeline().run(
+            source: { emit in for i in 0..<1000 { try emit([UInt8(truncatingIfNeeded: i)]) } },
+            transforms: [Doubler(), doubled],
+            consumer: { next in while let chunk = try next() { out += chunk } })
+        XCTAssertEqual(doubled.byteCount, Int64(out.count))
+        XCTAssertEqual(doubled.digest, SHA256.hash(out))
+    }
+
+    func testCancellingAQueueWakesAProducerBlockedOnItAndFailsEveryLaterCall() throws {
+        let queue = BoundedQueue<Int>(capacity: 1)
+        try queue.put(1)
+        let blocked = expectation(description: "the blocked put fails once the queue is cancelled")
+        Thread.detachNewThread {
+            do { try queue.put(2) } catch is PipelineCancelled { blocked.fulfill() } catch {}
+        }
+        queue.cancel()
+        wait(for: [blocked], timeout: 5)
+        XCTAssertThrowsError(try queue.take()) { XCTAssertTrue($0 is PipelineCancelled) }
+        XCTAssertThrowsError(try queue.put(3)) { XCTAssertTrue($0 is PipelineCancelled) }
     }
 
     /// A thread's scheduler state from /proc/<pid>/task/<tid>/stat: "S" while it sleeps (on

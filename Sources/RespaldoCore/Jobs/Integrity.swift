@@ -21,7 +21,7 @@ public enum IntegrityError: Error, CustomStringConvertible {
 /// A HashTap that, at the end of the stream, compares what passed through with the manifest
 /// and fails the stream on any difference, so nothing downstream is ever published from
 /// unverified bytes.
-final class ExpectingHashTap: ChunkTransform, @unchecked Sendable {
+final class ExpectingHashTap: ChunkTransform {
     private let tap: HashTap
     private let what: String
     private let bytes: Int64

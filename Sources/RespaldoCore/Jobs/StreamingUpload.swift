@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Storage
+import Threading
 
 /// `upload = "streaming"`: the artifact goes to the remotes while it is being written locally,
 /// one thread and one bounded queue per remote, each to the remote's `.partial` name. A remote
@@ -10,18 +11,22 @@ import Storage
 /// A remote that fails drops out without slowing the others or the local copy; the caller then
 /// uploads that snapshot the ordinary way (retries, resume) or leaves it pending. A failure of
 /// the local copy cancels every remote, whose `.partial` is removed.
-final class StreamingUpload: @unchecked Sendable {
-    private final class Lane: @unchecked Sendable {
+final class StreamingUpload: Sendable {
+    private final class Lane: Sendable {
+        struct State: Sendable {
+            var error: (any Error)?
+            /// The sender stopped feeding this lane (its uploader failed).
+            var dropped = false
+            /// Set once the remote renamed its `.partial` into place. A published lane is not
+            /// cancelled (cancelling a store is final, and the caller may still have to delete
+            /// what it published).
+            var published = false
+            var ended = false
+        }
+
         let store: any CancellableStore
         let queue = BoundedQueue<[UInt8]>(capacity: 8)
-        let done = DispatchGroup()
-        var error: (any Error)?
-        var dropped = false
-        /// Set once the remote renamed its `.partial` into place; guarded by `lock`. A
-        /// published lane is not cancelled (cancelling a store is final, and the caller may
-        /// still have to delete what it published).
-        let lock = NSLock()
-        var published = false
+        let state = ConditionLock(State())
 
         init(store: any CancellableStore) { self.store = store }
     }
@@ -34,14 +39,13 @@ final class StreamingUpload: @unchecked Sendable {
         self.logger = logger
         lanes = remotes.map { Lane(store: $0) }
         for lane in lanes {
-            lane.done.enter()
             let thread = Thread {
-                defer { lane.done.leave() }
+                defer { lane.state.change { $0.ended = true } }
                 do {
                     try lane.store.put(name, expectedSize: nil, reader: ChunkReader { try lane.queue.take() }.fill)
-                    lane.lock.withLock { lane.published = true }
+                    lane.state.withLock { $0.published = true }
                 } catch {
-                    lane.error = error
+                    lane.state.withLock { $0.error = error }
                     lane.queue.cancel()
                 }
             }
@@ -52,8 +56,8 @@ final class StreamingUpload: @unchecked Sendable {
 
     /// Hands a chunk to every remote still in the race (blocking while a remote's queue is full).
     func send(_ chunk: [UInt8]) {
-        for lane in lanes where !lane.dropped {
-            do { try lane.queue.put(chunk) } catch { lane.dropped = true }
+        for lane in lanes where !lane.state.withLock({ $0.dropped }) {
+            do { try lane.queue.put(chunk) } catch { lane.state.withLock { $0.dropped = true } }
         }
     }
 
@@ -66,7 +70,7 @@ final class StreamingUpload: @unchecked Sendable {
     func abort() {
         for lane in lanes {
             lane.queue.cancel()
-            lane.lock.withLock { if !lane.published { lane.store.cancel() } }
+            lane.state.withLock { if !$0.published { lane.store.cancel() } }
         }
     }
 
@@ -74,8 +78,7 @@ final class StreamingUpload: @unchecked Sendable {
     func wait() -> [String: any Error] {
         var failures: [String: any Error] = [:]
         for lane in lanes {
-            lane.done.wait()
-            if let error = lane.error {
+            if let error = lane.state.wait(until: { $0.ended }, then: { $0.error }) {
                 failures[lane.store.location] = error
                 logger.warning("streaming upload to \(lane.store.location) failed: \(error); it will be uploaded after the local copy")
             }

@@ -1,7 +1,10 @@
 import Foundation
+import Synchronization
+import Threading
 
 /// One stage of a pipeline: takes a chunk, returns what it produces (possibly nothing, possibly
-/// the same array: arrays are copy-on-write, so a pass-through costs no copy).
+/// the same array: arrays are copy-on-write, so a pass-through costs no copy). Not `Sendable`:
+/// a stage is its thread's alone while the pipeline runs, and the caller's before and after.
 protocol ChunkTransform: AnyObject {
     func process(_ chunk: [UInt8]) throws -> [UInt8]
     /// Called once after the last chunk; returns any remaining output.
@@ -17,14 +20,17 @@ protocol EmittingTransform: ChunkTransform {
 /// Runs source -> transforms... -> consumer with every stage on its own thread, joined by
 /// bounded queues, so compression, encryption, hashing and writing overlap. The first error
 /// of any stage cancels every other stage and is what `run` throws.
-final class Pipeline: @unchecked Sendable {
+final class Pipeline: Sendable {
     /// Queued chunks per link: with 256 KiB chunks, a few MiB in flight in all.
     static let queueDepth = 4
     static let chunkSize = 256 * 1024
 
-    private let lock = NSLock()
-    private var firstError: (any Error)?
-    private var queues: [BoundedQueue<[UInt8]>] = []
+    private struct State {
+        var firstError: (any Error)?
+        var queues: [BoundedQueue<[UInt8]>] = []
+    }
+
+    private let state = Mutex(State())
     private let onFailure: @Sendable () -> Void
     private let cancellation: CancellationToken
 
@@ -39,31 +45,36 @@ final class Pipeline: @unchecked Sendable {
 
     /// True once any stage failed or the run was cancelled: a source blocked on input that may
     /// never end polls it.
-    var hasFailed: Bool { lock.withLock { firstError != nil } }
+    var hasFailed: Bool { state.withLock { $0.firstError != nil } }
 
     /// `source` runs on its own thread, handing each chunk to `emit`; it should return only once
     /// its input is known good (e.g. the dump exited 0), and throw otherwise.
     /// `consumer` runs on the calling thread, pulling the last stage's output through `next`.
+    /// The source and each transform are handed to their thread, and are the caller's again
+    /// once `run` returns (every stage thread has ended by then).
     func run(
         source: @escaping (_ emit: ([UInt8]) throws -> Void) throws -> Void,
         transforms: [any ChunkTransform],
         consumer: (_ next: () throws -> [UInt8]?) throws -> Void
     ) throws {
-        queues = (0...transforms.count).map { _ in BoundedQueue<[UInt8]>(capacity: Self.queueDepth) }
+        let queues = (0...transforms.count).map { _ in BoundedQueue<[UInt8]>(capacity: Self.queueDepth) }
+        state.withLock { $0.queues = queues }
         let registration = cancellation.onCancel { [self] reason in fail(Cancelled(reason)) }
         defer { registration.remove() }
         let group = DispatchGroup()
-        let unchecked = UncheckedSendable(value: (source, transforms))
 
-        start(group) { [queues] in
-            try unchecked.value.0 { chunk in
+        let handOff = HandOff(source)
+        start(group) {
+            let source = handOff.take()
+            try source { chunk in
                 if !chunk.isEmpty { try queues[0].put(chunk) }
             }
             queues[0].close()
         }
         for index in transforms.indices {
-            start(group) { [queues] in
-                let transform = unchecked.value.1[index]
+            let handOff = HandOff(transforms[index])
+            start(group) {
+                let transform = handOff.take()
                 while let chunk = try queues[index].take() {
                     if let emitting = transform as? any EmittingTransform {
                         try emitting.process(chunk) { out in
@@ -89,9 +100,7 @@ final class Pipeline: @unchecked Sendable {
             fail(error)
         }
         group.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        if let firstError { throw firstError }
+        if let firstError = state.withLock({ $0.firstError }) { throw firstError }
         // A cancellation whose other handlers (the dump's kill) ended the stream before this
         // pipeline's own handler ran must still fail the run, never pass as a complete one.
         if let reason = cancellation.reason { throw Cancelled(reason) }
@@ -108,19 +117,13 @@ final class Pipeline: @unchecked Sendable {
     }
 
     private func fail(_ error: any Error) {
-        lock.lock()
-        let isFirst = firstError == nil && !(error is PipelineCancelled)
-        if isFirst { firstError = error }
-        let queues = self.queues
-        lock.unlock()
-        guard isFirst else { return }
+        let queues = state.withLock { state -> [BoundedQueue<[UInt8]>]? in
+            guard state.firstError == nil, !(error is PipelineCancelled) else { return nil }
+            state.firstError = error
+            return state.queues
+        }
+        guard let queues else { return }
         onFailure()
         queues.forEach { $0.cancel() }
     }
-}
-
-/// Hands a value to exactly one other thread. Sound only because every stage's objects are
-/// used by that stage's thread alone once the pipeline starts.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
 }

@@ -1,21 +1,15 @@
 import Foundation
+import Synchronization
 
 /// Seconds of work added up across pipeline stages that run on different threads.
-final class BusyClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total: Double = 0
+final class BusyClock: Sendable {
+    private let total = Mutex<Double>(0)
 
     func add(_ seconds: Double) {
-        lock.lock()
-        total += seconds
-        lock.unlock()
+        total.withLock { $0 += seconds }
     }
 
-    var seconds: Double {
-        lock.lock()
-        defer { lock.unlock() }
-        return total
-    }
+    var seconds: Double { total.withLock { $0 } }
 }
 
 /// Runs a stage and adds the time it spends in `process` and `finish` to a clock: in a

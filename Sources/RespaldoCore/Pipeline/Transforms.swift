@@ -4,7 +4,7 @@ import Foundation
 import Gzip
 
 /// Passes chunks through unchanged, counting bytes and hashing them (SHA-256).
-final class HashTap: ChunkTransform, @unchecked Sendable {
+final class HashTap: ChunkTransform {
     private let hasher = SHA256()
     private(set) var byteCount: Int64 = 0
     private(set) var digest: [UInt8] = []
