@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -93,6 +94,37 @@ final class ChildProcessTests: XCTestCase {
         XCTAssertThrowsError(try ChildProcess(argv: ["/etc/passwd"], environment: env)) { error in
             XCTAssertTrue("\(error)".contains("ermission"), "exec's own failure is reported: \(error)")
         }
+    }
+
+    /// Every child is forked by the one spawner thread: callers on many threads at once each
+    /// get their own child, and two threads waiting for the same child see the same end.
+    func testChildrenAskedForFromManyThreadsAtOnceEachRunAndEndOnce() throws {
+        let ends = Mutex<[Int32: [ChildProcess.Termination]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            guard let child = try? ChildProcess(argv: ["sh", "-c", "exit \(index)"], environment: dumpEnvironment(adding: [:])) else { return }
+            let waiters = DispatchGroup()
+            for _ in 0..<2 {
+                DispatchQueue.global().async(group: waiters) {
+                    let end = child.wait()
+                    ends.withLock { $0[Int32(index), default: []].append(end) }
+                }
+            }
+            waiters.wait()
+        }
+        let seen = ends.withLock { $0 }
+        XCTAssertEqual(seen.count, 8)
+        for (code, terminations) in seen { XCTAssertEqual(terminations, [.exited(code), .exited(code)]) }
+    }
+
+    /// The tool's last lines go to the error that reports its failure, once it closed stderr;
+    /// the lines they pushed out were logged as they came.
+    func testStderrOfAFailedToolGoesToTheErrorAndWhatCameBeforeToTheLog() throws {
+        let capture = LogCapture()
+        let child = try ChildProcess(argv: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo line$i >&2; done; exit 3"], environment: env)
+        let stderr = StderrCollector(fd: child.stderrFD, tool: "sh", logger: capture.logger())
+        XCTAssertEqual(child.wait(), .exited(3))
+        XCTAssertEqual(stderr.finalTail(), "line4 | line5 | line6 | line7 | line8")
+        XCTAssertEqual(capture.text, "warning: sh: line1\nwarning: sh: line2\nwarning: sh: line3")
     }
 
     /// What the child wrote first (one read: the child's first line, as it echoes it at once).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 /// pipe, stdout and stderr as pipes. It leads its own process group and is killed when
 /// respaldo dies (Spawner.swift says how). Given a cancellation token, it is stopped when the
 /// token is cancelled (SIGTERM to its group, SIGKILL after `killGrace`).
-final class ChildProcess: @unchecked Sendable {
+final class ChildProcess: Sendable {
     enum Termination: Equatable, CustomStringConvertible {
         case exited(Int32)
         case signaled(Int32)
@@ -31,16 +32,20 @@ final class ChildProcess: @unchecked Sendable {
     let stdoutFD: Int32
     /// Read end of the child's stderr.
     let stderrFD: Int32
-    /// Write end of the child's stdin when `pipeStdin` was asked for, else -1.
-    private(set) var stdinFD: Int32
     /// With it, what is left of the child's process group when the child itself ends is killed
     /// (a shell's `sleep 1000 &` that would otherwise outlive the run).
     private let killsGroupOnExit: Bool
-    private let lock = NSLock()
+
+    private struct State {
+        /// Write end of the child's stdin when `pipeStdin` was asked for; -1 without, or once closed.
+        var stdinFD: Int32
+        var termination: Termination?
+        var cancellation: CancellationRegistration?
+    }
+
+    private let state: Mutex<State>
     /// Serializes waiters (only one may reap).
-    private let waitLock = NSLock()
-    private var termination: Termination?
-    private var cancellation: CancellationRegistration?
+    private let reaping = Mutex(())
     /// Why the child's `nice` or `ionice` was refused (an errno), when it was.
     let niceRefused: Int32?
     let ioniceRefused: Int32?
@@ -57,56 +62,57 @@ final class ChildProcess: @unchecked Sendable {
         pid = child.pid
         stdoutFD = child.stdoutFD
         stderrFD = child.stderrFD
-        stdinFD = child.stdinFD
+        state = Mutex(State(stdinFD: child.stdinFD))
         niceRefused = child.niceRefused
         ioniceRefused = child.ioniceRefused
         if let cancellation {
             let registration = cancellation.onCancel { [weak self] _ in self?.terminate() }
-            lock.withLock { self.cancellation = registration }
+            state.withLock { $0.cancellation = registration }
         }
     }
 
     deinit {
-        cancellation?.remove()
+        let (registration, stdinFD) = state.withLock { ($0.cancellation, $0.stdinFD) }
+        registration?.remove()
         for fd in [stdoutFD, stderrFD, stdinFD] where fd >= 0 { close(fd) }
     }
 
+    /// Write end of the child's stdin when `pipeStdin` was asked for, else (or once closed) -1.
+    var stdinFD: Int32 { state.withLock { $0.stdinFD } }
+
     /// Closes our end of the child's stdin, so it sees end of input.
     func closeStdin() {
-        if stdinFD >= 0 {
-            close(stdinFD)
-            stdinFD = -1
+        state.withLock { state in
+            if state.stdinFD >= 0 {
+                close(state.stdinFD)
+                state.stdinFD = -1
+            }
         }
     }
 
     /// Waits for the child to end (once; later calls return the same result).
     @discardableResult
     func wait() -> Termination {
-        waitLock.lock()
-        defer { waitLock.unlock() }
-        lock.lock()
-        if let termination {
-            lock.unlock()
-            return termination
+        reaping.withLock { _ in
+            if let termination = state.withLock({ $0.termination }) { return termination }
+            // Wait without reaping and without `state`'s lock, so that `terminate` from another
+            // thread can still reach a child this thread is waiting for; reap under the lock, so
+            // that `terminate` never signals a pid that was reaped (and might be reused).
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            return state.withLock { state in
+                // Until the child is reaped its pid cannot be reused, so its group id still means its group.
+                if killsGroupOnExit { kill(-pid, SIGKILL) }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                state.cancellation?.remove()
+                state.cancellation = nil
+                // WIFEXITED / WEXITSTATUS are macros; these are their definitions.
+                let result: Termination = (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
+                state.termination = result
+                return result
+            }
         }
-        lock.unlock()
-        // Wait without reaping and without `lock`, so that `terminate` from another thread
-        // can still reach a child this thread is waiting for; reap under the lock, so that
-        // `terminate` never signals a pid that was reaped (and might be reused).
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
-        lock.lock()
-        defer { lock.unlock() }
-        // Until the child is reaped its pid cannot be reused, so its group id still means its group.
-        if killsGroupOnExit { kill(-pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        cancellation?.remove()
-        cancellation = nil
-        // WIFEXITED / WEXITSTATUS are macros; these are their definitions.
-        let result: Termination = (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
-        termination = result
-        return result
     }
 
     /// Asks the child and its process group to stop (SIGTERM), and kills them (SIGKILL) if the
@@ -121,10 +127,10 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Sends `signal` to the child's group unless it was reaped; true when it was sent.
     private func signalGroup(_ signal: Int32) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard termination == nil else { return false }
-        kill(-pid, signal)
-        return true
+        state.withLock { state in
+            guard state.termination == nil else { return false }
+            kill(-pid, signal)
+            return true
+        }
     }
 }

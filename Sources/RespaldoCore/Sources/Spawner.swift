@@ -1,6 +1,6 @@
 import CLinux
 import Foundation
-import Synchronization
+import Threading
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,15 +18,13 @@ import Glibc
 final class Spawner: Sendable {
     static let shared = Spawner()
 
-    private let work = Mutex<[@Sendable () -> Void]>([])
-    private let ready = DispatchSemaphore(value: 0)
+    private let work = ConditionLock<[@Sendable () -> Void]>([])
 
     private init() {
         let thread = Thread { [self] in
             while true {
-                ready.wait()
-                let next = work.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-                next?()
+                let next = work.wait(until: { !$0.isEmpty }, then: { $0.removeFirst() })
+                next()
             }
         }
         thread.name = "respaldo-spawner"
@@ -35,17 +33,14 @@ final class Spawner: Sendable {
 
     /// Runs `body` on the spawner thread and returns its result.
     private func perform(_ body: @escaping @Sendable () -> Outcome) -> Outcome {
-        let slot = Slot()
-        work.withLock { $0.append { slot.value = body(); slot.done.signal() } }
-        ready.signal()
-        slot.done.wait()
-        return slot.value
-    }
-
-    /// Written by the spawner thread before `done` is signalled, read after the wait.
-    private final class Slot: @unchecked Sendable {
-        var value = Outcome.failed(errno: EAGAIN)
-        let done = DispatchSemaphore(value: 0)
+        let result = ConditionLock<Outcome?>(nil)
+        work.change {
+            $0.append {
+                let outcome = body()
+                result.change { $0 = outcome }
+            }
+        }
+        return result.wait(until: { $0 != nil }, then: { $0! })
     }
 
     fileprivate enum Outcome: Sendable {

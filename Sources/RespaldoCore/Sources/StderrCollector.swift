@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Threading
 
 /// Drains a child's stderr on its own thread (a full stderr pipe would stall the dump), logs
 /// its lines with a cap, and keeps the last lines for the error message.
@@ -9,21 +10,25 @@ import Logging
 /// (which the command prints, alerts send and `status` records). Lines pushed out by newer
 /// ones, or older than that, are logged as they come; the held ones are logged when the tool
 /// succeeded (`release`) and dropped from the log when it failed (`finalTail`).
-final class StderrCollector: @unchecked Sendable {
+final class StderrCollector: Sendable {
     static let maxLoggedLines = 200
     static let heldLines = 5
     static let holdSeconds: TimeInterval = 10
     static let maxLineBytes = 2000
 
-    private let lock = NSLock()
-    /// Lines not logged yet, oldest first, with the time they came.
-    private var held: [(time: Date, text: String)] = []
-    /// The last lines, logged or not, for the error message.
-    private var tail: [String] = []
-    /// True once `finalTail` handed the held lines to an error: they are not logged.
-    private var consumed = false
-    private var logged = 0
-    private let done = DispatchSemaphore(value: 0)
+    private struct State: Sendable {
+        /// Lines not logged yet, oldest first, with the time they came.
+        var held: [(time: Date, text: String)] = []
+        /// The last lines, logged or not, for the error message.
+        var tail: [String] = []
+        /// True once `finalTail` handed the held lines to an error: they are not logged.
+        var consumed = false
+        var logged = 0
+        /// The tool closed its stderr and every line of it is in.
+        var ended = false
+    }
+
+    private let state = ConditionLock(State())
     private let tool: String
     private let logger: Logger
 
@@ -56,68 +61,62 @@ final class StderrCollector: @unchecked Sendable {
                 releaseAged()
             }
             if !pending.isEmpty { add(pending[...]) }
-            done.signal()
+            state.change { $0.ended = true }
         }
         thread.start()
     }
 
     deinit {
         // Neither outcome was reported (the run failed elsewhere): nothing may be lost.
-        if !consumed { held.forEach { log($0.text) } }
+        let unreported = state.withLock { $0.consumed ? [] : $0.held.map(\.text) }
+        unreported.forEach(log)
     }
 
     /// The last lines the tool wrote, once it closed stderr, for the error that reports its
     /// failure; they are not logged as well.
     func finalTail() -> String {
-        waitForEnd()
-        lock.lock()
-        defer { lock.unlock() }
-        consumed = true
-        held.removeAll()
-        return tail.joined(separator: " | ")
+        state.wait(until: { $0.ended }) { state in
+            state.consumed = true
+            state.held.removeAll()
+            return state.tail.joined(separator: " | ")
+        }
     }
 
     /// The tool succeeded: the lines still held are logged (warnings it gave on the way).
     func release() {
-        waitForEnd()
-        lock.lock()
-        let lines = consumed ? [] : held.map(\.text)
-        held.removeAll()
-        lock.unlock()
+        let lines = state.wait(until: { $0.ended }) { state in
+            defer { state.held.removeAll() }
+            return state.consumed ? [] : state.held.map(\.text)
+        }
         lines.forEach(log)
-    }
-
-    private func waitForEnd() {
-        done.wait()
-        done.signal()
     }
 
     private func add(_ line: ArraySlice<UInt8>) {
         let text = String(decoding: line.prefix(Self.maxLineBytes), as: UTF8.self)
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        lock.lock()
-        tail.append(text)
-        if tail.count > Self.heldLines { tail.removeFirst(tail.count - Self.heldLines) }
-        held.append((Date(), text))
-        let overflow = held.count > Self.heldLines ? held.removeFirst().text : nil
-        lock.unlock()
+        let overflow = state.withLock { state -> String? in
+            state.tail.append(text)
+            if state.tail.count > Self.heldLines { state.tail.removeFirst(state.tail.count - Self.heldLines) }
+            state.held.append((Date(), text))
+            return state.held.count > Self.heldLines ? state.held.removeFirst().text : nil
+        }
         overflow.map(log)
     }
 
     private func releaseAged() {
         let cutoff = Date().addingTimeInterval(-Self.holdSeconds)
-        lock.lock()
-        let count = held.prefix { $0.time < cutoff }.count
-        let aged = held.prefix(count).map(\.text)
-        held.removeFirst(count)
-        lock.unlock()
+        let aged = state.withLock { state in
+            let count = state.held.prefix { $0.time < cutoff }.count
+            defer { state.held.removeFirst(count) }
+            return state.held.prefix(count).map(\.text)
+        }
         aged.forEach(log)
     }
 
     private func log(_ text: String) {
-        let logged = lock.withLock {
-            self.logged += 1
-            return self.logged
+        let logged = state.withLock { state in
+            state.logged += 1
+            return state.logged
         }
         if logged <= Self.maxLoggedLines {
             logger.warning("\(tool): \(text)")
