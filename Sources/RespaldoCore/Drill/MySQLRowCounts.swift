@@ -22,7 +22,7 @@ import Glibc
 /// neither the dump nor anything else reads them at one point in time. A second mysqldump of
 /// the same user starting in the same milliseconds could be mistaken for ours.
 /// FLUSH TABLES WITH READ LOCK needs the RELOAD privilege; without it no counts are recorded.
-final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
+final class MySQLRowCounts: RowCountCapture {
     /// How long writes may be held up waiting for the dump to start its transaction.
     static let startTimeout: TimeInterval = 10
 
@@ -34,8 +34,6 @@ final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
 
     private let counting: CountingSession
     private let tables: [String]
-    private var session: SQLSession { counting.session }
-    private var database: String { counting.database }
 
     private init(session: SQLSession, database: String, tables: [String], logger: Logger) {
         counting = CountingSession(session: session, database: database, counts: "InnoDB tables", logger: logger)
@@ -70,10 +68,12 @@ final class MySQLRowCounts: RowCountCapture, @unchecked Sendable {
     func dumpArgv(_ argv: [String]) -> [String] { argv }
 
     func dumpStarted(pid: pid_t) {
-        counting.start { [self] in try count(dumpPID: pid) }
+        counting.start { [database = counting.database, tables] session in
+            try Self.count(session, database: database, tables: tables, dumpPID: pid)
+        }
     }
 
-    private func count(dumpPID: pid_t) throws -> [TableRowCount] {
+    private static func count(_ session: SQLSession, database: String, tables: [String], dumpPID: pid_t) throws -> [TableRowCount] {
         let deadline = Date().addingTimeInterval(Self.startTimeout)
         var seen = false
         while !seen {

@@ -6,7 +6,7 @@ import Logging
 /// inside the same transaction while the dump runs. Both read exactly the same rows, whatever
 /// is written meanwhile. The session stays open until the dump has ended: an exported snapshot
 /// lives only as long as its transaction.
-final class PostgresRowCounts: RowCountCapture, @unchecked Sendable {
+final class PostgresRowCounts: RowCountCapture {
     private let counting: CountingSession
     private let snapshot: String
 
@@ -43,9 +43,9 @@ final class PostgresRowCounts: RowCountCapture, @unchecked Sendable {
     }
 
     func dumpStarted(pid: pid_t) {
-        counting.start { [counting] in
-            let operation = "counting the rows of \(counting.database)"
-            let lines = try counting.session.query("SAVEPOINT respaldo_counts;\n" + PostgresClient.countQuery, operation: operation)
+        counting.start { [database = counting.database] session in
+            let operation = "counting the rows of \(database)"
+            let lines = try session.query("SAVEPOINT respaldo_counts;\n" + PostgresClient.countQuery, operation: operation)
             return try PostgresClient.decodeCounts(lines, operation: operation)
         }
     }

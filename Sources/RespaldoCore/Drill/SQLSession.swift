@@ -8,8 +8,9 @@ import Glibc
 /// A psql or mariadb client kept open on a pipe: statements go to its standard input and each
 /// batch ends with a statement that prints a marker, so the lines before the marker are that
 /// batch's result. Used where one database session must outlive several steps (a transaction
-/// whose snapshot the dump shares).
-final class SQLSession: @unchecked Sendable {
+/// whose snapshot the dump shares). Not `Sendable`: the pending output is one reader's; only
+/// `stopper` may be used from elsewhere.
+final class SQLSession {
     let tool: String
     private let child: ChildProcess
     private let stderr: StderrCollector
@@ -65,6 +66,9 @@ final class SQLSession: @unchecked Sendable {
     func terminate() {
         child.terminate()
     }
+
+    /// `terminate`, for any thread, also while another thread holds the session.
+    var stopper: @Sendable () -> Void { { [child] in child.terminate() } }
 
     private func ended(_ operation: String) -> DrillError {
         child.terminate()

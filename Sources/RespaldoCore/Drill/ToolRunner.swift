@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Storage
+import Synchronization
+import Threading
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,11 +14,14 @@ import Glibc
 /// Every tool gets the minimal environment (ChildEnvironment.swift) plus what its caller
 /// passes: these tools read restored content, and nothing of respaldo's own environment or of
 /// its user's startup files (~/.psqlrc, ~/.my.cnf) has any business in them.
-final class ToolRunner: @unchecked Sendable {
-    private let lock = NSLock()
-    private var live: [pid_t: ChildProcess] = [:]
-    private var signal: Int32?
-    private var homeFolder: String?
+final class ToolRunner: Sendable {
+    private struct State {
+        var live: [pid_t: ChildProcess] = [:]
+        var signal: Int32?
+        var homeFolder: String?
+    }
+
+    private let state = Mutex(State())
     let logger: Logger
     private static let noHome = "/nonexistent"
 
@@ -28,32 +33,22 @@ final class ToolRunner: @unchecked Sendable {
     /// any tool runs). Until it is set, HOME names a folder that does not exist, never the
     /// user's own.
     var home: String {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return homeFolder ?? Self.noHome
-        }
-        set {
-            lock.lock()
-            homeFolder = newValue
-            lock.unlock()
-        }
+        get { state.withLock { $0.homeFolder ?? Self.noHome } }
+        set { state.withLock { $0.homeFolder = newValue } }
     }
 
     /// Records the signal and stops the tools that are running; later tools refuse to start,
     /// except those started with `cleanup`.
     func interrupt(_ signal: Int32) {
-        lock.lock()
-        if self.signal == nil { self.signal = signal }
-        let running = Array(live.values)
-        lock.unlock()
+        let running = state.withLock { state in
+            if state.signal == nil { state.signal = signal }
+            return Array(state.live.values)
+        }
         running.forEach { $0.terminate() }
     }
 
     var interruption: Interrupted? {
-        lock.lock()
-        defer { lock.unlock() }
-        return signal.map { Interrupted(signal: $0) }
+        state.withLock { $0.signal.map { Interrupted(signal: $0) } }
     }
 
     func checkInterrupted() throws {
@@ -114,47 +109,45 @@ final class ToolRunner: @unchecked Sendable {
     }
 
     private func start(_ argv: [String], environment: [String: String], pipeStdin: Bool, cleanup: Bool) throws -> ChildProcess {
-        lock.lock()
-        defer { lock.unlock() }
         // Under the lock, so that an interruption either sees this child or stops it starting.
-        if !cleanup, let signal { throw Interrupted(signal: signal) }
-        let child = try ChildProcess(argv: argv, environment: minimalChildEnvironment(home: homeFolder ?? Self.noHome, adding: environment),
-                                     pipeStdin: pipeStdin)
-        live[child.pid] = child
-        return child
+        try state.withLock { state in
+            if !cleanup, let signal = state.signal { throw Interrupted(signal: signal) }
+            let child = try ChildProcess(argv: argv, environment: minimalChildEnvironment(home: state.homeFolder ?? Self.noHome, adding: environment),
+                                         pipeStdin: pipeStdin)
+            state.live[child.pid] = child
+            return child
+        }
     }
 
     private func forget(_ child: ChildProcess) {
         child.terminate()
         child.wait()
-        lock.lock()
-        live.removeValue(forKey: child.pid)
-        lock.unlock()
+        _ = state.withLock { $0.live.removeValue(forKey: child.pid) }
     }
 
     private func toolName(_ argv: [String]) -> String { URL(fileURLWithPath: argv[0]).lastPathComponent }
 }
 
 /// Reads and discards a child's output on its own thread (a full pipe would stall the child).
-final class OutputDrain: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
+final class OutputDrain: Sendable {
+    /// True once the output ended.
+    private let ended = ConditionLock(false)
 
     init(fd: Int32) {
-        let thread = Thread { [done] in
+        let thread = Thread { [ended] in
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
                 let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
             }
-            done.signal()
+            ended.change { $0 = true }
         }
         thread.start()
     }
 
     func wait() {
-        done.wait()
-        done.signal()
+        ended.wait(until: { $0 }, then: { _ in })
     }
 }
 
