@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestFixtures", "StoreContract"]),
         .testTarget(
             name: "RespaldoCoreTests",
-            dependencies: ["RespaldoCore", "Age", "Storage", "TestFixtures", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RespaldoCore", "Age", "Storage", "Threading", "TestFixtures", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["TestFixtures"]),
         // The command line's own decisions (exit statuses), without starting the binary.

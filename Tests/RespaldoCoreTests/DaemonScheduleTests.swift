@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Storage
 import TestFixtures
+import Threading
 import XCTest
 
 @testable import RespaldoCore
@@ -62,15 +63,17 @@ final class DaemonScheduleTests: XCTestCase {
             configPath: configPath, config: config, logger: logs.logger(),
             notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address]),
             cancellation: CancellationToken(), now: { timer.now }, timer: timer)
+        let control = service.control
         let stopped = DispatchSemaphore(value: 0)
+        let handOff = HandOff(service)
         Thread {
-            service.run()
+            handOff.take().run()
             stopped.signal()
         }.start()
         var stoppedAlready = false
         defer {
             if !stoppedAlready {
-                service.requestStop()
+                control.requestStop()
                 _ = stopped.wait(timeout: .now() + 30)
             }
         }
@@ -94,7 +97,7 @@ final class DaemonScheduleTests: XCTestCase {
         XCTAssertTrue(logs.text.contains("quick: done in"), logs.text)
         XCTAssertFalse(logs.text.contains("was missed"), "a scheduled run, not a catch-up:\n\(logs.text)")
 
-        service.requestStop()
+        control.requestStop()
         XCTAssertEqual(stopped.wait(timeout: .now() + 30), .success, "the daemon stops:\n\(logs.text)")
         stoppedAlready = true
         XCTAssertEqual(try snapshots().count, 1, "one run at that minute:\n\(logs.text)")

@@ -11,7 +11,9 @@ import Storage
 /// of the same job; the loop keeps sending watchdog pings while they work. A due run that finds
 /// every slot taken waits in the queue, and the log and STATUS say so; each backup's `timeout`
 /// bounds how long a hung run can keep the others waiting.
-public final class DaemonService: @unchecked Sendable {
+///
+/// Not `Sendable`: everything but the mailbox is the loop thread's alone.
+public final class DaemonService {
     private let configPath: String
     private let logger: Logger
     private let notifier: SystemdNotifier
@@ -23,7 +25,9 @@ public final class DaemonService: @unchecked Sendable {
     /// Builds the runs' environment from a configuration (at start and on each reload).
     private let makeEnvironment: @Sendable (Config) -> Environment
 
-    // Owned by the loop thread.
+    /// What signal and worker threads tell the loop.
+    private let mailbox: DaemonMailbox
+
     private var config: Config
     private var env: Environment
     private var plan: DaemonPlan
@@ -47,13 +51,6 @@ public final class DaemonService: @unchecked Sendable {
     private var recordFailed = false
     private var nextHeartbeat: Date
     private var nextMetrics: Date
-
-    // Shared with signal and worker threads, under `lock`.
-    private let lock = NSLock()
-    private var stopRequested = false
-    private var reloadRequested = false
-    private var finished: [TaskOutcome] = []
-    private var uploadsFinished: Bool?
 
     /// The waits after failed rounds of pending uploads: 5 minutes after the first, doubling up
     /// to 6 hours, as the README promises (0.1 doubled before the first wait: 10 minutes). A
@@ -83,6 +80,7 @@ public final class DaemonService: @unchecked Sendable {
         self.notifier = notifier
         self.now = now
         self.timer = try timer ?? WakeTimer()
+        mailbox = DaemonMailbox(timer: self.timer)
         let start = now()
         var byJob: [String: RunState] = [:]
         for job in config.jobs {
@@ -102,23 +100,16 @@ public final class DaemonService: @unchecked Sendable {
         nextMetrics = start
     }
 
-    public func requestStop() {
-        lock.withLock { stopRequested = true }
-        timer.wake()
-    }
+    /// Stops or reloads the service from any thread, while `run` holds the one it runs on.
+    public var control: DaemonControl { DaemonControl(mailbox: mailbox) }
 
-    public func requestReload() {
-        lock.withLock { reloadRequested = true }
-        timer.wake()
-    }
-
-    /// Runs until `requestStop` or the cancellation (SIGTERM): then no new run starts, running
+    /// Runs until `control.requestStop()` or the cancellation (SIGTERM): then no new run starts, running
     /// ones are cancelled (their tokens are children of the daemon's: their pipelines stop and
     /// remove their temporary files), and it returns once they have ended.
     public func run() {
-        let stopToken = cancellation.onCancel { [weak self] _ in self?.requestStop() }
+        let stopToken = cancellation.onCancel { [mailbox] _ in mailbox.requestStop() }
         defer { stopToken.remove() }
-        Interruption.onHangup { [weak self] in self?.requestReload() }
+        Interruption.onHangup { [mailbox] in mailbox.requestReload() }
 
         let watchdog = notifier.watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         logger.info("daemon started: \(describePlan())")
@@ -126,8 +117,8 @@ public final class DaemonService: @unchecked Sendable {
         for due in plan.takeDue(now: now()) { enqueue(due) }
         try? notifier.ready(status: statusLine())
 
-        while !lock.withLock({ stopRequested }) {
-            if lock.withLock({ let r = reloadRequested; reloadRequested = false; return r }) { reload() }
+        while !mailbox.stopRequested {
+            if mailbox.takeReloadRequest() { reload() }
             heartbeat()
             collectFinished()
             for due in plan.takeDue(now: now()) { enqueue(due) }
@@ -204,13 +195,11 @@ public final class DaemonService: @unchecked Sendable {
             running[next.task] = now()
             let runner = TaskRunner(
                 env: env,
-                shouldStop: { [weak self] in self?.lock.withLock { self?.stopRequested ?? true } ?? true },
+                shouldStop: { [mailbox] in mailbox.stopRequested },
                 alerter: alerter)
-            let thread = Thread { [weak self] in
+            let thread = Thread { [mailbox] in
                 let outcome = runner.run(next.task)
-                guard let self else { return }
-                self.lock.withLock { self.finished.append(outcome) }
-                self.timer.wake()
+                mailbox.post { $0.finished.append(outcome) }
             }
             thread.name = "respaldo-\(next.task.job)"
             thread.start()
@@ -245,10 +234,7 @@ public final class DaemonService: @unchecked Sendable {
     }
 
     private func collectFinished() {
-        let (outcomes, uploads) = lock.withLock { () -> ([TaskOutcome], Bool?) in
-            defer { finished = []; uploadsFinished = nil }
-            return (finished, uploadsFinished)
-        }
+        let (outcomes, uploads) = mailbox.takeFinished()
         for outcome in outcomes {
             running.removeValue(forKey: outcome.task)
             loggedOverdue.remove(outcome.task)
@@ -282,11 +268,9 @@ public final class DaemonService: @unchecked Sendable {
         }
         retryingUploads = true
         let runner = TaskRunner(env: env, shouldStop: { true }, alerter: alerter)
-        let thread = Thread { [weak self] in
+        let thread = Thread { [mailbox] in
             let clean = runner.retryPendingUploads(everyRemote: everyRemote)
-            guard let self else { return }
-            self.lock.withLock { self.uploadsFinished = clean }
-            self.timer.wake()
+            mailbox.post { $0.uploadsFinished = clean }
         }
         thread.name = "respaldo-uploads"
         thread.start()

@@ -38,7 +38,7 @@ public struct WakeTimerError: Error, CustomStringConvertible {
 /// `TFD_TIMER_CANCEL_ON_SET` the kernel cancels it when the clock is set, so the caller
 /// re-arms from the new time instead of oversleeping or firing an hour early. An eventfd lets
 /// other threads interrupt the wait.
-public final class WakeTimer: DaemonTimer, @unchecked Sendable {
+public final class WakeTimer: DaemonTimer {
     private let timer: Int32
     private let event: Int32
 
