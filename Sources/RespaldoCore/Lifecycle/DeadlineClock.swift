@@ -31,8 +31,8 @@ public struct DispatchDeadlineClock: DeadlineClock {
         return DispatchAlarm(timer: timer)
     }
 
-    /// A Dispatch source is safe to cancel from any thread; the type just does not say so.
     private final class DispatchAlarm: DeadlineAlarm, @unchecked Sendable {
+        // @unchecked: a Dispatch source may be cancelled from any thread; Dispatch's Swift overlay does not say so.
         let timer: any DispatchSourceTimer
         init(timer: any DispatchSourceTimer) { self.timer = timer }
         func cancel() { timer.cancel() }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Rewrites the `[metrics] textfile` from what is on record now: every job's run state, the
 /// local folder, the recorded remote contents and the daemon's record. Called after every
@@ -17,13 +18,15 @@ public struct MetricsWriter {
 
     /// Serializes the textfile's writers in this process: its temporary name is per process,
     /// and two runs of the daemon can finish at the same moment.
-    private static let lock = NSLock()
+    private static let writing = Mutex(())
 
     public func write(now: Date? = nil) {
         let now = now ?? env.clock.now()
         guard let metrics = config.metrics else { return }
-        Self.lock.lock()
-        defer { Self.lock.unlock() }
+        Self.writing.withLock { _ in write(metrics, now: now) }
+    }
+
+    private func write(_ metrics: MetricsConfig, now: Date) {
         do {
             let inputs = JobFacts.gather(env, now: now).map { facts in
                 if let problem = facts.stateProblem {
