@@ -1,4 +1,5 @@
 import Curl
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,19 +22,19 @@ import Musl
 ///   thread, never from Swift concurrency's cooperative pool. Calls from different threads are
 ///   serialized on one libcurl handle, whose SSH connection is reused from call to call.
 /// - Cancellation: `cancel()` from any thread aborts the transfer in progress; it is final.
-public final class SFTPStore: CancellableStore, @unchecked Sendable {
+public final class SFTPStore: CancellableStore {
     public let location: String
     public let options: Options
     let endpoint: SFTPEndpoint
     let pinnedSHA256: String?
     let revokedHostKeys: Set<String>
 
-    let lock = Lock()
     let cancelFlag = CancelFlag()
-    /// Guarded by `lock`: the handle (created on first use) and whether the last failure may
-    /// have left a dead connection in its cache.
-    var easy: CurlEasy?
-    var needsFreshConnection = false
+    /// The handle, created on first use; holding the lock is holding the handle.
+    let handle = Mutex<CurlEasy?>(nil)
+    /// Whether the last failure may have left a dead connection in the handle's cache; used
+    /// with `handle` held, in a lock of its own so that `run` needs only the handle.
+    let needsFreshConnection = Mutex(false)
 
     /// Bytes per download read (CURLOPT_BUFFERSIZE). libssh2 keeps four reads in flight, so
     /// 512 KiB puts 2 MiB in flight, like the upload buffer and the SSH channel window: SFTP

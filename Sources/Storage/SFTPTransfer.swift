@@ -1,4 +1,5 @@
 import Curl
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,21 +12,17 @@ import Musl
 extension SFTPStore {
     /// Takes the lock and the handle (created on first use); refuses work after `cancel()`.
     @discardableResult
-    func locked<T>(_ body: (CurlEasy) throws -> T) throws -> T {
-        try lock.withLock {
+    func locked<T: Sendable>(_ body: (CurlEasy) throws -> T) throws -> T {
+        try handle.withLock { easy in
             guard !cancelFlag.isSet else { throw StorageError.cancelled(location: location) }
-            let handle: CurlEasy
-            if let easy {
-                handle = easy
-            } else {
+            if easy == nil {
                 do {
-                    handle = try CurlEasy()
+                    easy = try CurlEasy()
                 } catch let error as CurlError {
                     throw StorageError.remote(location: location, operation: "init", name: "", code: error.number, message: error.message)
                 }
-                easy = handle
             }
-            return try body(handle)
+            return try body(easy!)
         }
     }
 
@@ -71,20 +68,20 @@ extension SFTPStore {
                 // Commands and listings are not covered by the low-speed check: bound them.
                 try easy.set(.timeout(seconds: options.connectTimeout + options.lowSpeedTime))
             }
-            if fresh || needsFreshConnection {
+            if fresh || needsFreshConnection.withLock({ $0 }) {
                 try easy.set(.freshConnect(true))
             }
             try configure(easy, transfer)
             try easy.perform(transfer)
-            needsFreshConnection = false
+            needsFreshConnection.withLock { $0 = false }
             return transfer
         } catch let error as CurlError {
             // Codes after which the cached connection may be dead: connect, partial file,
             // timeout, aborted, send, receive, SSH.
-            if [7, 18, 28, 42, 55, 56, 79].contains(error.number) { needsFreshConnection = true }
+            if [7, 18, 28, 42, 55, 56, 79].contains(error.number) { needsFreshConnection.withLock { $0 = true } }
             throw storageError(error, operation: operation, name: name, transfer: transfer)
         } catch {
-            needsFreshConnection = true  // a callback aborted mid-transfer
+            needsFreshConnection.withLock { $0 = true }  // a callback aborted mid-transfer
             if honoursCancel, cancelFlag.isSet { throw StorageError.cancelled(location: location) }
             throw error
         }

@@ -1,4 +1,5 @@
 import Curl
+import Synchronization
 import struct Foundation.Date
 
 #if canImport(Glibc)
@@ -35,18 +36,22 @@ import Musl
 ///   the key (and its delete markers): a plain DELETE would only hide the object.
 /// - Threads and cancellation as `SFTPStore`: each call blocks its thread; calls are
 ///   serialized on one libcurl handle; `cancel()` aborts the transfer in progress for good.
-public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable {
+public final class S3Store: CancellableStore, ObjectLocking {
     public let location: String
     public let options: Options
     let target: S3Target
 
-    private let lock = Lock()
     private let cancelFlag = CancelFlag()
-    /// Guarded by `lock`.
-    private let connection: S3Connection
-    private var versioningCache: BucketConfiguration.Versioning?
+    /// Holding the lock is holding the connection: every call is serialized on it.
+    private let connection: Mutex<S3Connection>
+    private let versioningCache = Mutex<BucketConfiguration.Versioning?>(nil)
+    private let pageSize = Mutex(1000)
+
     /// Keys per listing page (S3's maximum is 1000); tests lower it to exercise pagination.
-    var listPageSize = 1000
+    var listPageSize: Int {
+        get { pageSize.withLock { $0 } }
+        set { pageSize.withLock { $0 = newValue } }
+    }
 
     /// Checks the options; connects only on the first call. `now` is the clock for request
     /// dates and lock dates (tests replace it).
@@ -61,7 +66,7 @@ public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable
         if let caFile = options.caFile, access(caFile, R_OK) != 0 {
             throw StorageError.configuration(location: options.name, detail: "cannot read ca_file \(caFile): \(errnoText(errno))")
         }
-        connection = S3Connection(location: options.name, target: target, options: options, cancelFlag: cancelFlag, now: now)
+        connection = Mutex(S3Connection(location: options.name, target: target, options: options, cancelFlag: cancelFlag, now: now))
     }
 
     public var lockPolicy: ObjectLockPolicy? { options.objectLock }
@@ -204,7 +209,7 @@ public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable
     public func bucketConfiguration() throws -> BucketConfiguration {
         try locked { connection in
             let configuration = try Locking(store: self, connection: connection).bucketConfiguration()
-            versioningCache = configuration.versioning
+            versioningCache.withLock { $0 = configuration.versioning }
             return configuration
         }
     }
@@ -212,8 +217,8 @@ public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable
     // MARK: - Shared by the parts (lock held)
 
     /// Takes the lock and refuses work after `cancel()`.
-    func locked<T>(_ body: (S3Connection) throws -> T) throws -> T {
-        try lock.withLock {
+    func locked<T: Sendable>(_ body: (S3Connection) throws -> T) throws -> T {
+        try connection.withLock { connection in
             guard !cancelFlag.isSet else { throw StorageError.cancelled(location: location) }
             return try body(connection)
         }
@@ -246,9 +251,9 @@ public final class S3Store: CancellableStore, ObjectLocking, @unchecked Sendable
 
     /// The bucket's versioning, asked once.
     func versioning(_ connection: S3Connection) throws -> BucketConfiguration.Versioning {
-        if let versioningCache { return versioningCache }
+        if let known = versioningCache.withLock({ $0 }) { return known }
         let value = try Locking(store: self, connection: connection).versioning()
-        versioningCache = value
+        versioningCache.withLock { $0 = value }
         return value
     }
 
