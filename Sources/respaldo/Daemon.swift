@@ -20,7 +20,7 @@ struct Daemon: ParsableCommand {
         _ = try Keys.encryption(config.encryption)
         let service = try DaemonService(
             configPath: global.configPath, config: config, logger: logger,
-            notifier: SystemdNotifier.forCurrentProcess())
+            notifier: SystemdNotifier.forCurrentProcess(), cancellation: Interruption.token)
         service.run()
     }
 }

@@ -25,7 +25,7 @@ final class PipelineTests: XCTestCase {
 
     func testChunksFlowInOrderThroughEveryStage() throws {
         var out: [UInt8] = []
-        try Pipeline().run(
+        try Pipeline(cancellation: CancellationToken()).run(
             source: { emit in for i in 0..<100 { try emit([UInt8(i)]) } },
             transforms: [Doubler(), HashTap()],
             consumer: { next in while let chunk = try next() { out += chunk } })
@@ -34,7 +34,7 @@ final class PipelineTests: XCTestCase {
 
     func testStageFailureCancelsEverythingAndIsThrown() throws {
         // The source would run forever: only cancellation can stop it.
-        XCTAssertThrowsError(try Pipeline().run(
+        XCTAssertThrowsError(try Pipeline(cancellation: CancellationToken()).run(
             source: { emit in while true { try emit([1, 2, 3]) } },
             transforms: [FailAfter(50)],
             consumer: { next in while try next() != nil {} })
@@ -46,7 +46,7 @@ final class PipelineTests: XCTestCase {
     func testSourceFailureIsThrownAndFinishIsNotReached() throws {
         struct SourceBroke: Error {}
         var consumed = 0
-        XCTAssertThrowsError(try Pipeline().run(
+        XCTAssertThrowsError(try Pipeline(cancellation: CancellationToken()).run(
             source: { emit in
                 try emit([1])
                 throw SourceBroke()
@@ -61,7 +61,7 @@ final class PipelineTests: XCTestCase {
     func testConsumerFailureStopsTheSource() throws {
         struct Full: Error {}
         let start = Date()
-        XCTAssertThrowsError(try Pipeline().run(
+        XCTAssertThrowsError(try Pipeline(cancellation: CancellationToken()).run(
             source: { emit in while true { try emit([UInt8](repeating: 7, count: 1000)) } },
             transforms: [],
             consumer: { next in
@@ -129,7 +129,7 @@ final class PipelineTests: XCTestCase {
     func testStagesAreTheCallersAgainOnceRunReturns() throws {
         let doubled = HashTap()
         var out: [UInt8] = []
-        try Pipeline().run(
+        try Pipeline(cancellation: CancellationToken()).run(
             source: { emit in for i in 0..<1000 { try emit([UInt8(truncatingIfNeeded: i)]) } },
             transforms: [Doubler(), doubled],
             consumer: { next in while let chunk = try next() { out += chunk } })

@@ -65,7 +65,7 @@ public final class DaemonService {
     public static let overdueGrace: TimeInterval = 60
 
     public init(configPath: String, config: Config, logger: Logger, notifier: SystemdNotifier,
-                cancellation: CancellationToken = Interruption.token, now: @escaping @Sendable () -> Date = { Date() },
+                cancellation: CancellationToken, now: @escaping @Sendable () -> Date = { Date() },
                 environment: (@Sendable (Config) -> Environment)? = nil, timer: (any DaemonTimer)? = nil) throws {
         let makeEnvironment = environment ?? { config in
             Environment.live(config: config, logger: logger, actor: .daemon(), cancellation: cancellation,

@@ -36,9 +36,9 @@ final class Pipeline: Sendable {
 
     /// `onFailure` runs once, at the first failure, from the failing thread: the place to stop
     /// a dump process that might otherwise keep a stage blocked in read(). A cancelled
-    /// `cancellation` (SIGINT/SIGTERM by default; a backup's own token, with its deadline) fails
+    /// `cancellation` (the job's, from its environment: SIGINT/SIGTERM, a backup's deadline) fails
     /// the pipeline with `Cancelled`.
-    init(cancellation: CancellationToken = Interruption.token, onFailure: @escaping @Sendable () -> Void = {}) {
+    init(cancellation: CancellationToken, onFailure: @escaping @Sendable () -> Void = {}) {
         self.cancellation = cancellation
         self.onFailure = onFailure
     }
