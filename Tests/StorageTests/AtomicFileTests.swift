@@ -34,6 +34,28 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["state.json"])
     }
 
+    /// createPrivateFile: 0600 whatever the umask, and never onto a file or a link already there.
+    func testCreatesAPrivateFileOnlyWhereNothingIsYet() throws {
+        let path = folder + "/pgpass"
+        let umaskBefore = umask(0)
+        defer { umask(umaskBefore) }
+        try createPrivateFile(Array("*:*:*:*:secret\n".utf8), at: path, sync: true)
+        XCTAssertEqual(try contents(path), "*:*:*:*:secret\n")
+        XCTAssertEqual(try mode(path), 0o600)
+
+        XCTAssertThrowsError(try createPrivateFile(Array("other".utf8), at: path)) { error in
+            XCTAssertEqual(error as? FileWriteFailure, FileWriteFailure(operation: "create", path: path, errno: EEXIST))
+        }
+        XCTAssertEqual(try contents(path), "*:*:*:*:secret\n", "an existing file is never overwritten")
+
+        let target = folder + "/target"
+        try Data("theirs".utf8).write(to: URL(fileURLWithPath: target))
+        let planted = folder + "/planted"
+        try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: target)
+        XCTAssertThrowsError(try createPrivateFile(Array("secret".utf8), at: planted))
+        XCTAssertEqual(try contents(target), "theirs", "a planted link is never followed")
+    }
+
     /// A symlink planted under the temporary name is never followed (O_NOFOLLOW): the write
     /// fails and what it points to stays as it is; a clean temporary then replaces the file.
     func testNeverFollowsASymlinkPlantedAtTheTemporary() throws {
@@ -43,7 +65,7 @@ final class AtomicFileTests: XCTestCase {
         try writeFileAtomically([1], to: path, temporary: path + ".partial", mode: 0o600)
         XCTAssertEqual(symlink(victim, path + ".partial"), 0)
         XCTAssertThrowsError(try writeFileAtomically([9, 9], to: path, temporary: path + ".partial", mode: 0o600)) { error in
-            XCTAssertEqual(error as? AtomicWriteFailure, AtomicWriteFailure(operation: "create", path: path + ".partial", errno: ELOOP))
+            XCTAssertEqual(error as? FileWriteFailure, FileWriteFailure(operation: "create", path: path + ".partial", errno: ELOOP))
         }
         XCTAssertEqual(try contents(victim), "keep", "the planted link was followed")
         XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), [1])
@@ -55,13 +77,13 @@ final class AtomicFileTests: XCTestCase {
     func testAFailedStepIsNamedAndTheTemporaryRemoved() throws {
         let missing = folder + "/no-such-folder/file"
         XCTAssertThrowsError(try writeFileAtomically([1], to: missing, temporary: missing + ".partial", mode: 0o600)) { error in
-            XCTAssertEqual(error as? AtomicWriteFailure, AtomicWriteFailure(operation: "create", path: missing + ".partial", errno: ENOENT))
+            XCTAssertEqual(error as? FileWriteFailure, FileWriteFailure(operation: "create", path: missing + ".partial", errno: ENOENT))
         }
         // A folder where the file should go: the rename fails, and the written temporary goes.
         let occupied = folder + "/occupied"
         try FileManager.default.createDirectory(atPath: occupied + "/inside", withIntermediateDirectories: true)
         XCTAssertThrowsError(try writeFileAtomically([1], to: occupied, temporary: occupied + ".partial", mode: 0o600)) { error in
-            guard let failure = error as? AtomicWriteFailure else { return XCTFail("\(error)") }
+            guard let failure = error as? FileWriteFailure else { return XCTFail("\(error)") }
             XCTAssertEqual(failure.operation, "rename")
             XCTAssertEqual(failure.path, occupied + ".partial")
         }

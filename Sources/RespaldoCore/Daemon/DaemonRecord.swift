@@ -47,7 +47,7 @@ public struct DaemonRecord: Codable, Sendable, Equatable {
         do {
             try makePrivateDirectory(stateDir)
             try writeFileAtomically(try stateFileJSON(self), to: path, temporary: "\(path).\(getpid()).partial", mode: 0o600)
-        } catch let error as AtomicWriteFailure {
+        } catch let error as FileWriteFailure {
             throw StateFileError.io(operation: error.operation, path: error.path, errno: error.errno)
         }
     }

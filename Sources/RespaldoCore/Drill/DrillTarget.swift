@@ -130,13 +130,10 @@ enum RowCountComparison {
 /// Creates `path` afresh (0600, `O_EXCL|O_NOFOLLOW`: never a file or link planted there)
 /// holding `contents`.
 func writePrivateFile(_ path: String, _ contents: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard fd >= 0 else { throw DrillError.io(operation: "creating", path: path, errno) }
-    defer { close(fd) }
-    guard fchmod(fd, 0o600) == 0 else { throw DrillError.io(operation: "chmod", path: path, errno) }
     do {
-        try writeAll(fd, Array(contents.utf8))
+        try createPrivateFile(Array(contents.utf8), at: path)
     } catch {
-        throw DrillError.io(operation: "writing", path: path, error.errno)
+        let operation = ["create": "creating", "write": "writing"][error.operation] ?? error.operation
+        throw DrillError.io(operation: operation, path: path, error.errno)
     }
 }

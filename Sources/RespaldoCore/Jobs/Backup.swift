@@ -166,13 +166,10 @@ public struct BackupJob {
     func writeSecret(_ secret: DumpCommand.SecretFile) throws {
         // A fresh file only: a name planted in advance (a symlink to elsewhere) is refused.
         unlink(secret.path)
-        let fd = open(secret.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw RespaldoError.failed("cannot create \(secret.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fchmod(fd, 0o600) == 0 else { throw RespaldoError.failed("cannot chmod \(secret.path): \(String(cString: strerror(errno)))") }
-        let bytes = Array(secret.contents.utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else {
-            throw RespaldoError.failed("cannot write \(secret.path): \(String(cString: strerror(errno)))")
+        do {
+            try createPrivateFile(Array(secret.contents.utf8), at: secret.path)
+        } catch {
+            throw RespaldoError.failed("cannot \(error.operation) \(secret.path): \(String(cString: strerror(error.errno)))")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Age
 import Foundation
+import Storage
 
 /// Turns the configuration's encryption settings and operators' key files into age objects.
 public enum Keys {
@@ -88,18 +89,20 @@ extension Keys {
     /// and returns its recipient.
     public static func writeNewIdentity(to path: String) throws -> String {
         let (contents, recipient) = generateIdentity()
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw RespaldoError.usage("keygen: \(path) already exists; it is not overwritten") }
-            throw RespaldoError.failed("keygen: cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        let bytes = Array(contents.utf8)
-        guard fchmod(fd, 0o600) == 0, write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(path)
-            throw RespaldoError.failed("keygen: cannot write \(path): \(message)")
-        }
+        try writeNewKeyFile(contents, to: path)
         return recipient
+    }
+
+    /// `keygen`'s output file: created 0600 and synced, never over an existing file (a usage
+    /// error that says so), removed again when the write fails.
+    static func writeNewKeyFile(_ contents: String, to path: String) throws {
+        do {
+            try createPrivateFile(Array(contents.utf8), at: path, sync: true)
+        } catch {
+            if error.operation == "create" && error.errno == EEXIST {
+                throw RespaldoError.usage("keygen: \(path) already exists; it is not overwritten")
+            }
+            throw RespaldoError.failed("keygen: cannot \(error.operation == "create" ? "create" : "write") \(path): \(String(cString: strerror(error.errno)))")
+        }
     }
 }

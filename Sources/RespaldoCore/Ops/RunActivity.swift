@@ -78,7 +78,7 @@ struct RunActivity: Codable, Sendable, Equatable {
 
 /// The activity record could not be written; keeps the failed step.
 struct RunActivityError: Error, CustomStringConvertible {
-    var failure: AtomicWriteFailure
+    var failure: FileWriteFailure
     var description: String {
         "cannot \(failure.operation) \(failure.path): \(String(cString: strerror(failure.errno)))"
     }

@@ -65,18 +65,7 @@ extension ManifestSigner {
 
     public static func writeNewKey(to path: String) throws -> String {
         let key = SSHPrivateKey.generate(comment: "respaldo@\(hostName())")
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw RespaldoError.usage("keygen: \(path) already exists; it is not overwritten") }
-            throw RespaldoError.failed("keygen: cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        let bytes = Array(key.pem().utf8)
-        guard fchmod(fd, 0o600) == 0, write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(path)
-            throw RespaldoError.failed("keygen: cannot write \(path): \(message)")
-        }
+        try Keys.writeNewKeyFile(key.pem(), to: path)
         return key.publicKey.line + " " + key.comment
     }
 }
