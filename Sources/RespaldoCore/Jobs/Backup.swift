@@ -84,12 +84,14 @@ public struct BackupJob {
         }
         var uploader = UploadJob(env: env.with(cancellation: token))
         uploader.showProgress = showProgress
+        var localCopyChecked = false
         for remote in remotes {
             do {
                 if streamed.contains(remote.location) {
                     try uploader.publishStreamed(snapshot, to: remote)
                 } else if upload {
-                    try uploader.upload(snapshot, to: remote)
+                    try uploader.upload(snapshot, to: remote, localCopyChecked: localCopyChecked)
+                    localCopyChecked = true
                 } else {
                     try env.state.pending.mark(manifest.id, remote: remote.location)
                     continue

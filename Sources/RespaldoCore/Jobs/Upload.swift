@@ -22,7 +22,9 @@ public struct UploadJob {
     /// is checked against its manifest first: local damage is never copied to a remote.
     /// With `[signing]`, the signature goes before the manifest, and (unless `publishInventory`
     /// is false, for a caller that uploads several) the remote's signed inventory after.
-    public func upload(_ snapshot: Snapshot, to remote: any CancellableStore, publishInventory: Bool = true) throws {
+    /// `localCopyChecked`: this caller already read the local artifact against its manifest in
+    /// this run (a backup sending one snapshot to several remotes reads it once, not per remote).
+    public func upload(_ snapshot: Snapshot, to remote: any CancellableStore, publishInventory: Bool = true, localCopyChecked: Bool = false) throws {
         // Cancellation (SIGINT/SIGTERM, a backup's timeout) aborts the transfer; the remote
         // `.partial` stays for the next upload.
         let registration = env.cancellation.onCancel { _ in remote.cancel() }
@@ -34,8 +36,10 @@ public struct UploadJob {
         do {
             let meter = showProgress ? ProgressMeter(label: "upload \(snapshot.id) to \(remote.location)", total: snapshot.manifest.artifact.bytes) : nil
             defer { meter?.stop() }
-            meter?.setPhase("checking the local copy")
-            try checkLocalCopy(snapshot, in: local)
+            if !localCopyChecked {
+                meter?.setPhase("checking the local copy")
+                try checkLocalCopy(snapshot, in: local)
+            }
             var result = PutFileResult(bytes: snapshot.manifest.artifact.bytes, resumedFrom: snapshot.manifest.artifact.bytes)
             if try remote.size(of: snapshot.artifactPath) != nil {
                 // Published by an earlier attempt that stopped before the manifest, or another
