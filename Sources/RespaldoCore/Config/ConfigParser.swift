@@ -44,6 +44,15 @@ final class ConfigParser {
         }
     }
 
+    /// Records a second `[[remotes]]` or `[[jobs]]` entry of the same name, with the line of the first.
+    private func checkUnique(_ kind: String, _ name: String, in section: ConfigSection, seen: inout [String: Int?]) {
+        if let first = seen[name] {
+            record(section.error(
+                .duplicateName, "name", "duplicate \(kind) name \"\(name)\"\(first.map { " (first defined on line \($0))" } ?? "")"))
+        }
+        seen[name] = section.line(of: "name")
+    }
+
     func record(_ error: ConfigError) {
         problems += error.all
     }
@@ -87,12 +96,7 @@ final class ConfigParser {
         for (index, entry) in remoteEntries.enumerated() {
             let section = attempt(entry) { try entry.named(list: "remotes", index: index) }
             guard let remote = attempt(nil, { try parseRemote(section) }) else { continue }
-            if let first = remoteNameLines[remote.name] {
-                record(section.error(
-                    .duplicateName, "name",
-                    "duplicate remote name \"\(remote.name)\"\(first.map { " (first defined on line \($0))" } ?? "")"))
-            }
-            remoteNameLines[remote.name] = section.line(of: "name")
+            checkUnique("remote", remote.name, in: section, seen: &remoteNameLines)
             remotes.append(remote)
         }
 
@@ -102,12 +106,7 @@ final class ConfigParser {
         for (index, entry) in jobEntries.enumerated() {
             let section = attempt(entry) { try entry.named(list: "jobs", index: index) }
             guard let job = attempt(nil, { try parseJob(section, remotes: declaredRemotes, timeZone: timeZone) }) else { continue }
-            if let first = jobNameLines[job.name] {
-                record(section.error(
-                    .duplicateName, "name",
-                    "duplicate job name \"\(job.name)\"\(first.map { " (first defined on line \($0))" } ?? "")"))
-            }
-            jobNameLines[job.name] = section.line(of: "name")
+            checkUnique("job", job.name, in: section, seen: &jobNameLines)
             jobs.append(job)
         }
 
