@@ -96,9 +96,11 @@ extension UploadJob {
             (record.success, record.result, record.error) = (false, .failure, "\(error)")
         }
         record.finishedAt = env.clock.now()
-        // A round that found nothing to send is news only after a failure (a recovery).
-        let lastFailed = RunState.loadReporting(stateDir: env.state.root, job: job.name).state.uploads[remote]?.last?.success == false
-        if !onlyNews || lastFailed || !round.uploaded.isEmpty || round.error != nil {
+        // A round that found nothing to send is news only after a failure (a recovery); the
+        // run state is read only for that question.
+        let news = !onlyNews || !round.uploaded.isEmpty || round.error != nil
+            || RunState.loadReporting(stateDir: env.state.root, job: job.name).state.uploads[remote]?.last?.success == false
+        if news {
             round.unrecorded = RunReporter(env: env, alerter: alerter).report(job: job.name, [.upload(record, remote: remote)])
         }
         return round
